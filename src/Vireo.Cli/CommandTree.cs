@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Vireo.Cli;
+
+/// <summary>Builds the <c>vireo</c> command tree. Each sub-command lives in its own folder and file.</summary>
+internal static class CommandTree
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Vireo: a hosted hypervisor that runs RISC-V (RV64GC) virtual machines in software.");
+        return root;
+    }
+}

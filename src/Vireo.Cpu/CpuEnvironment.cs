@@ -1,0 +1,34 @@
+using Vireo.Core.Bus;
+using Vireo.Core.Memory;
+using Vireo.Core.Timing;
+
+namespace Vireo.Cpu;
+
+/// <summary>What the harts of one VM share: its physical bus and RAM, its clock and its firmware hooks.</summary>
+public sealed class CpuEnvironment
+{
+    /// <summary>Creates the environment for the harts of one VM.</summary>
+    public CpuEnvironment(PhysicalBus bus, MachineClock clock)
+    {
+        Bus = bus;
+        Clock = clock;
+    }
+
+    /// <summary>The VM's physical address space.</summary>
+    public PhysicalBus Bus { get; }
+
+    /// <summary>The VM's RAM (also reachable as <c>Bus.Ram</c>).</summary>
+    public GuestRam Ram => Bus.Ram;
+
+    /// <summary>The VM's timebase, read by the <c>time</c> CSR and compared with mtimecmp / stimecmp.</summary>
+    public MachineClock Clock { get; }
+
+    /// <summary>Where a hart starts after reset, in M-mode.</summary>
+    public ulong ResetVector { get; set; } = 0x8000_0000;
+
+    /// <summary>
+    /// When set, S-mode ecalls are served by host code (built-in SBI) instead of trapping to M-mode.
+    /// Null when real M-mode firmware (OpenSBI) runs.
+    /// </summary>
+    public ISupervisorCallHandler? SupervisorCalls { get; set; }
+}
