@@ -1,0 +1,9 @@
+using BenchmarkDotNet.Running;
+
+namespace Vireo.Benchmarks;
+
+/// <summary>Runs the micro benchmarks: <c>dotnet run -c Release --project bench/Vireo.Benchmarks -- --filter '*'</c>.</summary>
+internal static class Program
+{
+    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
