@@ -33,6 +33,7 @@ public sealed class DifferentialTests
         var gen = new OperandGenerator(format, Seed(operation, format));
         var failures = new StringBuilder();
         int failed = 0;
+        Span<int> flagCounts = stackalloc int[5];
         for (int i = 0; i < Cases && failed < 8; i++)
         {
             RoundingMode rm = gen.NextRoundingMode();
@@ -63,6 +64,11 @@ public sealed class DifferentialTests
 
             FpFlags refFlags = FpFlags.None;
             ulong expected = Reference(format, operation, a, b, c, rm, ref refFlags);
+            for (int bit = 0; bit < 5; bit++)
+            {
+                flagCounts[bit] += ((int)refFlags >> bit) & 1;
+            }
+
             FpFlags apiFlags = FpFlags.None;
             ulong actual = Api(format, operation, a, b, c, rm, ref apiFlags);
             FpFlags softFlags = FpFlags.None;
@@ -77,6 +83,33 @@ public sealed class DifferentialTests
         }
 
         Assert.True(failed == 0, $"{format.Width}-bit {operation}: mismatches (first {failed}):\n{failures}");
+
+        // The generator must actually reach the interesting cases: every flag the operation can raise shows up often.
+        FpFlags reachable = ReachableFlags(operation, format);
+        for (int bit = 0; bit < 5; bit++)
+        {
+            if (((int)reachable & (1 << bit)) != 0)
+            {
+                Assert.True(flagCounts[bit] >= 100, $"{format.Width}-bit {operation}: only {flagCounts[bit]} cases raised {(FpFlags)(1 << bit)}");
+            }
+        }
+    }
+
+    private static FpFlags ReachableFlags(string operation, RefFormat format)
+    {
+        const FpFlags All = FpFlags.Inexact | FpFlags.Underflow | FpFlags.Overflow | FpFlags.Invalid;
+        return operation switch
+        {
+            "Add" or "Sub" => FpFlags.Inexact | FpFlags.Overflow | FpFlags.Invalid,
+            "Mul" or "MulAdd" => All,
+            "Div" => All | FpFlags.DivideByZero,
+            "Sqrt" or "ToInt32" or "ToUInt32" or "ToInt64" or "ToUInt64" => FpFlags.Inexact | FpFlags.Invalid,
+            "Min" or "Max" or "Eq" or "Lt" or "Le" => FpFlags.Invalid,
+            "FromInt64" or "FromUInt64" => FpFlags.Inexact,
+            "FromInt32" or "FromUInt32" => format.Width == 32 ? FpFlags.Inexact : FpFlags.None,
+            "Convert" => format.Width == 64 ? All : FpFlags.Invalid,
+            _ => FpFlags.None,
+        };
     }
 
     private static int Seed(string operation, RefFormat format)
