@@ -8,6 +8,7 @@ public sealed class BareMetalProgramTests
     [Theory]
     [InlineData("mmu", 1)]
     [InlineData("atomics", 2)]
+    [InlineData("float", 1)]
     public void Program_passes(string name, int harts)
     {
         Assert.True(ProgramRunner.ToolchainPresent, "riscv64-linux-gnu-gcc is required (tests/apt-packages.txt)");
