@@ -11,6 +11,7 @@ internal static class CommandTree
         root.Subcommands.Add(Disk.DiskCommand.Create());
         root.Subcommands.Add(Guest.GuestCommand.Create());
         root.Subcommands.Add(Dtb.DtbCommand.Create());
+        root.Subcommands.Add(Run.RunCommand.Create());
         return root;
     }
 }
