@@ -127,7 +127,7 @@ build_cached() {
   local name="$1" description="$2" final="$3"
   shift 3
   if [[ -d "$final" ]]; then
-    cached_step "$name" "$final"
+    cached_step "$name" "$(basename "$final")"
     return
   fi
   mkdir -p "$(dirname "$final")"
@@ -314,6 +314,7 @@ step_number=4
 build_cached busybox "building static BusyBox $busybox_version" "$busybox_dir" busybox_build
 
 step_number=5
+mkdir -p "$cache_root/guest"
 if [[ -f "$guest_dir/bench/vireo-bench.c" ]]; then
   bench_dir="$(mktemp -d "$cache_root/guest/bench.tmp.XXXXXX")"
   tmp_dirs+=("$bench_dir")
@@ -324,7 +325,6 @@ else
 fi
 
 step_number=6
-mkdir -p "$cache_root/guest"
 guest_tmp="$(mktemp -d "$artifacts_dir.tmp.XXXXXX")"
 tmp_dirs+=("$guest_tmp")
 run_step rootfs "initramfs.cpio.gz, rootfs.ext4, manifest.json" rootfs_build "$guest_tmp"
