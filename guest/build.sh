@@ -194,10 +194,12 @@ rootfs_build() {
     -U 5669726f-0000-4000-8000-000000000001 \
     -E root_owner=0:0,hash_seed=5669726f-0000-4000-8000-000000000002 \
     "$dir/rootfs.ext4" 64M
-  # mke2fs -d copies each file's atime and ctime from the host (and stamps crtime); pin them all to the fixed time.
+  # mke2fs -d copies each file's owner, atime and ctime from the host (and stamps crtime): make every file root's
+  # (a non-root build user's uid must not leak into the image) and pin every time to the fixed one.
   (
     cd "$tree"
     find . -printf '%P\n' | sort | while IFS= read -r path; do
+      printf 'sif "/%s" uid 0\nsif "/%s" gid 0\n' "$path" "$path"
       for field in atime ctime mtime crtime; do
         printf 'sif "/%s" %s @%s\n' "$path" "$field" "$SOURCE_DATE_EPOCH"
         printf 'sif "/%s" %s_extra 0\n' "$path" "$field"
