@@ -127,7 +127,7 @@ build_cached() {
   local name="$1" description="$2" final="$3"
   shift 3
   if [[ -d "$final" ]]; then
-    cached_step "$name" "$final"
+    cached_step "$name" "$(basename "$final")"
     return
   fi
   mkdir -p "$(dirname "$final")"
@@ -194,10 +194,12 @@ rootfs_build() {
     -U 5669726f-0000-4000-8000-000000000001 \
     -E root_owner=0:0,hash_seed=5669726f-0000-4000-8000-000000000002 \
     "$dir/rootfs.ext4" 64M
-  # mke2fs -d copies each file's atime and ctime from the host (and stamps crtime); pin them all to the fixed time.
+  # mke2fs -d copies each file's owner, atime and ctime from the host (and stamps crtime): make every file root's
+  # (a non-root build user's uid must not leak into the image) and pin every time to the fixed one.
   (
     cd "$tree"
     find . -printf '%P\n' | sort | while IFS= read -r path; do
+      printf 'sif "/%s" uid 0\nsif "/%s" gid 0\n' "$path" "$path"
       for field in atime ctime mtime crtime; do
         printf 'sif "/%s" %s @%s\n' "$path" "$field" "$SOURCE_DATE_EPOCH"
         printf 'sif "/%s" %s_extra 0\n' "$path" "$field"
@@ -314,6 +316,7 @@ step_number=4
 build_cached busybox "building static BusyBox $busybox_version" "$busybox_dir" busybox_build
 
 step_number=5
+mkdir -p "$cache_root/guest"
 if [[ -f "$guest_dir/bench/vireo-bench.c" ]]; then
   bench_dir="$(mktemp -d "$cache_root/guest/bench.tmp.XXXXXX")"
   tmp_dirs+=("$bench_dir")
@@ -324,7 +327,6 @@ else
 fi
 
 step_number=6
-mkdir -p "$cache_root/guest"
 guest_tmp="$(mktemp -d "$artifacts_dir.tmp.XXXXXX")"
 tmp_dirs+=("$guest_tmp")
 run_step rootfs "initramfs.cpio.gz, rootfs.ext4, manifest.json" rootfs_build "$guest_tmp"

@@ -100,7 +100,15 @@ internal sealed class GuestBuildScript
     private static string? LastLine(string text)
     {
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? null : lines[^1];
+        if (lines.Length == 0)
+        {
+            return null;
+        }
+
+        // The script's own "error: " prefix; callers add "vireo: ".
+        const string Prefix = "error: ";
+        string last = lines[^1];
+        return last.StartsWith(Prefix, StringComparison.Ordinal) ? last[Prefix.Length..] : last;
     }
 
     private static string? FindRootAbove(string start)

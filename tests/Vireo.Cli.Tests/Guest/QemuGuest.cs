@@ -15,7 +15,11 @@ internal static class QemuGuest
     internal sealed record Result(int ExitCode, string Output);
 
     /// <summary>Boots with the given extra QEMU arguments and kernel command line; kills QEMU after a timeout.</summary>
-    public static Result Boot(string kernel, IEnumerable<string> extraArguments, string commandLine)
+    /// <param name="kernel">The kernel Image.</param>
+    /// <param name="extraArguments">More QEMU arguments (initrd, drives).</param>
+    /// <param name="commandLine">The kernel command line.</param>
+    /// <param name="consoleInput">Typed on the serial console once the init printed its ready line.</param>
+    public static Result Boot(string kernel, IEnumerable<string> extraArguments, string commandLine, string? consoleInput = null)
     {
         var info = new ProcessStartInfo("qemu-system-riscv64")
         {
@@ -40,7 +44,15 @@ internal static class QemuGuest
 
         using Process process = Process.Start(info)!;
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Append(output, e.Data);
+            if (consoleInput is not null && e.Data is not null && e.Data.Contains("vireo-guest: ready", StringComparison.Ordinal))
+            {
+                process.StandardInput.Write(consoleInput);
+                process.StandardInput.Flush();
+            }
+        };
         process.ErrorDataReceived += (_, e) => Append(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
