@@ -30,5 +30,10 @@ internal static class Program
             Console.Error.WriteLine($"vireo: {error.Message}");
             return ExitCodes.Failure;
         }
+        catch (Vireo.Network.NetworkOptionsException error)
+        {
+            Console.Error.WriteLine($"vireo: {error.Message}");
+            return ExitCodes.BadInput;
+        }
     }
 }

@@ -3,8 +3,12 @@ using System.Diagnostics;
 using Vireo.Cli.Guest;
 using Vireo.Cli.Options;
 using Vireo.Cpu.Interpreter;
+using Vireo.Devices.Virtio.Block;
+using Vireo.Devices.Virtio.Net;
 using Vireo.Machine;
 using Vireo.Machine.Boot;
+using Vireo.Network;
+using Vireo.Storage;
 
 namespace Vireo.Cli.Run;
 
@@ -25,6 +29,23 @@ internal static class RunCommand
         string? exec = parse.GetValue(options.Exec);
         MachineConfig config = BuildConfig(parse, options, exec);
         (Stream? serial, bool serialIsTerminal) = OpenSerial(parse.GetValue(options.Serial)!);
+        var resources = new List<IDisposable>();
+        try
+        {
+            AddDevices(parse, options, config, resources);
+            return Boot(config, exec, serial, serialIsTerminal);
+        }
+        finally
+        {
+            foreach (IDisposable resource in resources)
+            {
+                resource.Dispose();
+            }
+        }
+    }
+
+    private static int Boot(MachineConfig config, string? exec, Stream? serial, bool serialIsTerminal)
+    {
         using var writer = serial is null ? null : new ConsoleWriter(serial);
         ConsoleOutput output = writer is null ? static _ => { } : writer.Write;
 
@@ -89,21 +110,32 @@ internal static class RunCommand
 
         string? kernel = parse.GetValue(options.Kernel);
         string? initrd = parse.GetValue(options.Initrd);
-        bool firmwareOnly = kernel is null && config.FirmwarePath is not null && initrd is null && exec is null && parse.GetResult(options.Bios) is not null
-            && !IsOpenSbi(config.FirmwarePath);
+        string? extra = parse.GetValue(options.Append);
+
+        // A root= parameter means the root file system comes from a disk, so the default initramfs stays out.
+        bool rootFromDisk = extra is not null && extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(static p => p.StartsWith("root=", StringComparison.Ordinal));
+        bool firmwareOnly = kernel is null && config.FirmwarePath is not null && initrd is null && exec is null && !IsOpenSbi(config.FirmwarePath);
         if (kernel is null && !firmwareOnly)
         {
             // The default guest: build it on first use, then boot its kernel and initramfs.
             GuestArtifacts artifacts = LocateOrBuildDefaultGuest();
             kernel = artifacts.Kernel;
-            initrd ??= artifacts.Initrd;
+            if (!rootFromDisk)
+            {
+                initrd ??= artifacts.Initrd;
+            }
         }
 
         config.KernelPath = kernel is null ? null : RequireFile(kernel, "--kernel");
         config.InitrdPath = initrd is null ? null : RequireFile(initrd, "--initrd");
 
         string console = config.Console == ConsoleDevice.Serial ? "console=ttyS0" : "console=hvc0";
-        string append = parse.GetValue(options.Append) ?? (config.FirmwarePath is null ? $"{console} earlycon=sbi" : $"{console} earlycon");
+        string append = $"{console} earlycon";
+        if (extra is not null)
+        {
+            append = $"{append} {extra}";
+        }
+
         if (exec is not null)
         {
             append = $"{append} quiet {ExecCommandLine.Encode(exec)}";
@@ -111,6 +143,40 @@ internal static class RunCommand
 
         config.CommandLine = append;
         return config;
+    }
+
+    /// <summary>Opens every --disk and --net back-end and plugs a virtio device for each into the board.</summary>
+    private static void AddDevices(ParseResult parse, RunOptions options, MachineConfig config, List<IDisposable> resources)
+    {
+        string[] disks = parse.GetValue(options.Disks) ?? [];
+        for (int i = 0; i < disks.Length; i++)
+        {
+            DiskSpec spec = DiskSpec.Parse(disks[i]);
+            IBlockDevice disk;
+            try
+            {
+                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
+            {
+                throw new UserErrorException($"--disk {spec.Path}: {e.Message}");
+            }
+
+            resources.Add(disk);
+            config.ExtraDevices.Add(new VirtioBlockDevice(disk, spec.ReadOnly, $"vireo-disk{i}"));
+        }
+
+        string[] nets = parse.GetValue(options.Nets) ?? [];
+        for (int i = 0; i < nets.Length; i++)
+        {
+            NetworkSpec spec = NetworkSpec.Parse(nets[i]);
+            INetworkBackend backend = NetworkBackendFactory.Create(spec);
+            resources.Add(backend);
+
+            // Stable across runs of the same command line, different between VMs started differently.
+            string identity = $"{string.Join('\0', Environment.GetCommandLineArgs())}#{i}";
+            config.ExtraDevices.Add(new VirtioNetDevice(backend, spec.Mac ?? VirtioNetDevice.DefaultMac(identity)));
+        }
     }
 
     private static bool IsOpenSbi(string path) => Path.GetFileName(path).StartsWith("fw_", StringComparison.Ordinal);

@@ -9,7 +9,7 @@ internal sealed class RunOptions
 
     public Option<string?> Initrd { get; } = new("--initrd") { Description = "Initial RAM disk (default: the default guest's, when booting it)" };
 
-    public Option<string?> Append { get; } = new("--append") { Description = "Kernel command line (replaces the default)" };
+    public Option<string?> Append { get; } = new("--append") { Description = "Extra kernel command-line parameters, added to the default ones (a root= parameter boots from a disk instead of the initramfs)" };
 
     public Option<string> Memory { get; } = new("--memory", "-m") { Description = "Guest RAM, 16M to 64G", DefaultValueFactory = _ => "256M" };
 
@@ -22,6 +22,10 @@ internal sealed class RunOptions
     public Option<string> Console { get; } = new("--console") { Description = "Guest console device: serial (ttyS0) or virtio (hvc0)", DefaultValueFactory = _ => "serial" };
 
     public Option<string?> Exec { get; } = new("--exec") { Description = "Run CMD in the default guest's shell, stream its output, power off and exit with its status" };
+
+    public Option<string[]> Disks { get; } = new("--disk") { Description = "Attach a disk: PATH[,format=raw|qcow2][,readonly=on] (repeat for vdb, vdc...)", AllowMultipleArgumentsPerToken = false };
+
+    public Option<string[]> Nets { get; } = new("--net") { Description = "Attach a network card: user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..], switch:PATH or tap:IFNAME" };
 
     public Option<bool> NoReboot { get; } = new("--no-reboot") { Description = "Exit instead of rebooting when the guest resets" };
 
@@ -36,6 +40,8 @@ internal sealed class RunOptions
         command.Options.Add(Serial);
         command.Options.Add(Console);
         command.Options.Add(Exec);
+        command.Options.Add(Disks);
+        command.Options.Add(Nets);
         command.Options.Add(NoReboot);
     }
 }

@@ -3,7 +3,7 @@ namespace Vireo.Cli.Tests.Integration;
 /// <summary>Bad input to <c>vireo run</c> gives one clear line on stderr and exit code 2, never a stack trace.</summary>
 public sealed class BadInputTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(1);
 
     [Theory]
     [InlineData("--kernel", "/nonexistent/Image")]
@@ -16,7 +16,7 @@ public sealed class BadInputTests
     {
         string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll"); // exists, so only the option under test is wrong
         string[] args = option == "--kernel" ? ["run", option, value] : ["run", "--kernel", kernel, option, value];
-        VireoProcess.Result result = VireoProcess.Run(Timeout, args);
+        VireoProcess.Result result = VireoProcess.Run(s_timeout, args);
         Assert.Equal(2, result.ExitCode);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
@@ -28,7 +28,7 @@ public sealed class BadInputTests
     public void AFileThatIsNotAKernelIsRefused()
     {
         string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
-        VireoProcess.Result result = VireoProcess.Run(Timeout, "run", "--kernel", kernel, "--serial", "none");
+        VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--kernel", kernel, "--serial", "none");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("not a kernel", result.Stderr, StringComparison.Ordinal);
     }

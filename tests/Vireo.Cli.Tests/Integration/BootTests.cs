@@ -4,12 +4,12 @@ namespace Vireo.Cli.Tests.Integration;
 [Collection(nameof(GuestBootCollection))]
 public sealed class BootTests
 {
-    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_bootTimeout = TimeSpan.FromMinutes(5);
 
     private static VireoProcess.Result Exec(string command, params string[] extra)
     {
         string[] args = ["run", "--exec", command, .. extra];
-        return VireoProcess.Run(BootTimeout, args);
+        return VireoProcess.Run(s_bootTimeout, args);
     }
 
     [Fact]
@@ -44,9 +44,9 @@ public sealed class BootTests
     [Fact]
     public void BootsThroughDebianOpenSbiFwJump()
     {
-        const string firmware = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
-        Assert.True(File.Exists(firmware), $"{firmware} is missing: the test setup installs Debian's opensbi package");
-        VireoProcess.Result result = Exec("uname -m", "--bios", firmware);
+        const string Firmware = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
+        Assert.True(File.Exists(Firmware), $"{Firmware} is missing: the test setup installs Debian's opensbi package");
+        VireoProcess.Result result = Exec("uname -m", "--bios", Firmware);
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("riscv64", result.Stdout, StringComparison.Ordinal);
     }

@@ -1,0 +1,44 @@
+using Vireo.Storage;
+
+namespace Vireo.Cli.Run;
+
+/// <summary>A parsed <c>--disk PATH[,format=raw|qcow2][,readonly=on|off]</c> value.</summary>
+internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly)
+{
+    /// <summary>Parses a specification; bad input raises <see cref="UserErrorException"/> with one line.</summary>
+    public static DiskSpec Parse(string text)
+    {
+        string[] parts = text.Split(',');
+        string path = parts[0];
+        if (path.Length == 0)
+        {
+            throw new UserErrorException("--disk: a file path is required (--disk PATH[,format=raw|qcow2][,readonly=on])");
+        }
+
+        DiskFormat? format = null;
+        bool readOnly = false;
+        for (int i = 1; i < parts.Length; i++)
+        {
+            string[] pair = parts[i].Split('=', 2);
+            string value = pair.Length == 2 ? pair[1] : string.Empty;
+            switch (pair[0])
+            {
+                case "format" when value is "raw" or "qcow2":
+                    format = DiskImage.ParseFormat(value);
+                    break;
+                case "readonly" when value is "on" or "off":
+                    readOnly = value == "on";
+                    break;
+                default:
+                    throw new UserErrorException($"--disk {path}: unknown option '{parts[i]}' (format=raw|qcow2, readonly=on|off)");
+            }
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new UserErrorException($"--disk: {path}: no such file");
+        }
+
+        return new DiskSpec(path, format, readOnly);
+    }
+}

@@ -1,0 +1,338 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Vireo.Network;
+using Vireo.Network.Packets;
+
+namespace Vireo.Devices.Virtio.Net;
+
+/// <summary>
+/// virtio-net (device ID 1) on any virtio transport: a receive queue (0) and a transmit queue (1), the MAC and link
+/// status in config space, mergeable receive buffers, no checksum or segmentation offload (the guest computes every
+/// checksum, so frames cross the back-end as plain Ethernet). Frames from the back-end are queued and written into
+/// guest buffers on the device's worker thread; transmitted frames go to the back-end from the same thread.
+/// </summary>
+public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
+{
+    /// <summary>Queue size offered to the driver.</summary>
+    public const ushort QueueSize = 256;
+
+    /// <summary>struct virtio_net_hdr with num_buffers (VERSION_1 always has it).</summary>
+    public const int HeaderLength = 12;
+
+    /// <summary>Frames from the back-end waiting for guest receive buffers; more are dropped.</summary>
+    public const int RxBacklog = 256;
+
+    /// <summary>Largest frame either way (64 KiB covers any MTU a back-end can produce).</summary>
+    public const int MaxFrameLength = 65535 - HeaderLength;
+
+    private const int ReceiveQueue = 0;
+    private const int TransmitQueue = 1;
+    private const byte HeaderFlagNeedsCsum = 1;
+    private const ushort LinkUp = 1;
+
+    private readonly INetworkBackend _backend;
+    private readonly ConcurrentQueue<(byte[] Buffer, int Length)> _rxPending = new();
+    private readonly List<VirtqueueChain> _rxChains = [];
+    private readonly byte[] _txBuffer = new byte[HeaderLength + MaxFrameLength];
+    private readonly byte[] _header = new byte[HeaderLength];
+    private VirtqueueChain? _txChain;
+    private int _rxCount;
+    private int _rxHeld;
+    private volatile bool _live;
+    private volatile bool _linkUp = true;
+
+    /// <summary>Creates a NIC with address <paramref name="mac"/> connected to <paramref name="backend"/>.</summary>
+    public VirtioNetDevice(INetworkBackend backend, MacAddress mac)
+        : base(2, QueueSize)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (mac.IsMulticast || mac.IsZero)
+        {
+            throw new ArgumentException("A NIC needs a unicast MAC address.", nameof(mac));
+        }
+
+        _backend = backend;
+        Mac = mac;
+        backend.Attach(this);
+    }
+
+    /// <inheritdoc/>
+    public override uint DeviceId => 1;
+
+    /// <inheritdoc/>
+    public override string Name => "virtio-net";
+
+    /// <inheritdoc/>
+    public override int ConfigSize => 10; // mac[6], status, max_virtqueue_pairs
+
+    /// <inheritdoc/>
+    protected override ulong DeviceFeatures =>
+        VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.MergeRxBuffers;
+
+    public MacAddress Mac { get; }
+
+    public VirtioNetCounters Counters { get; } = new();
+
+    /// <summary>The link state the guest sees (config status); changing it raises a config interrupt.</summary>
+    public bool LinkIsUp
+    {
+        get => _linkUp;
+        set
+        {
+            if (_linkUp != value)
+            {
+                _linkUp = value;
+                if (IsAttached)
+                {
+                    Transport.SignalConfigChanged();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A stable, locally administered MAC for a VM: 52:54:00 (as QEMU uses) followed by three bytes of a hash of
+    /// <paramref name="vmIdentifier"/>, so a VM keeps its address across restarts.
+    /// </summary>
+    public static MacAddress DefaultMac(string vmIdentifier)
+    {
+        ArgumentNullException.ThrowIfNull(vmIdentifier);
+        byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(vmIdentifier));
+        return new MacAddress(0x5254_0000_0000UL | ((ulong)hash[0] << 16) | ((ulong)hash[1] << 8) | hash[2]);
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ReadConfig(int offset, Span<byte> destination)
+    {
+        Span<byte> config = stackalloc byte[10];
+        Mac.Write(config);
+        BinaryPrimitives.WriteUInt16LittleEndian(config[6..], _linkUp ? LinkUp : (ushort)0);
+        BinaryPrimitives.WriteUInt16LittleEndian(config[8..], 1);
+        config.Slice(offset, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>A frame from the back-end (any thread). False when the driver is not running or the backlog is full.</summary>
+    public bool Receive(ReadOnlySpan<byte> frame)
+    {
+        if (!_live || !_linkUp)
+        {
+            Counters.RxDrop();
+            return false;
+        }
+
+        if (frame.Length < EthernetHeader.Length || frame.Length > MaxFrameLength)
+        {
+            Counters.RxBig();
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _rxCount) > RxBacklog)
+        {
+            Interlocked.Decrement(ref _rxCount);
+            Counters.RxDrop();
+            return false;
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
+        frame.CopyTo(copy);
+        _rxPending.Enqueue((copy, frame.Length));
+        Transport.Kick(ReceiveQueue);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    protected internal override void OnDriverOk() => _live = true;
+
+    /// <inheritdoc/>
+    protected internal override void OnReset()
+    {
+        _live = false;
+        _rxHeld = 0;
+        while (_rxPending.TryDequeue(out (byte[] Buffer, int Length) item))
+        {
+            Interlocked.Decrement(ref _rxCount);
+            ArrayPool<byte>.Shared.Return(item.Buffer);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ProcessQueue(int queueIndex)
+    {
+        bool signal = queueIndex == TransmitQueue ? Transmit() : ReceiveFrames();
+        if (signal)
+        {
+            Transport.SignalUsedBuffer();
+        }
+    }
+
+    private bool Transmit()
+    {
+        Virtqueue queue = Transport.GetQueue(TransmitQueue);
+        VirtqueueChain chain = _txChain ??= new VirtqueueChain(Transport.Ram);
+        bool signal = false;
+        while (true)
+        {
+            VirtqueuePopResult result = queue.TryPop(chain, out string? error);
+            if (result != VirtqueuePopResult.Chain)
+            {
+                if (result == VirtqueuePopResult.Malformed)
+                {
+                    Transport.Fail(error!);
+                }
+
+                return signal;
+            }
+
+            ulong length = chain.ReadableBytes;
+            if (length < HeaderLength + EthernetHeader.Length || length > (ulong)_txBuffer.Length)
+            {
+                Counters.TxBad();
+            }
+            else
+            {
+                int n = chain.CopyFromReadable(0, _txBuffer.AsSpan(0, (int)length));
+                // No offload was negotiated: a header asking for a checksum or segmentation is a driver bug.
+                if (n != (int)length || (_txBuffer[0] & HeaderFlagNeedsCsum) != 0 || _txBuffer[1] != 0)
+                {
+                    Counters.TxBad();
+                }
+                else
+                {
+                    Counters.TxFrame();
+                    _backend.Send(_txBuffer.AsSpan(HeaderLength, n - HeaderLength));
+                }
+            }
+
+            signal |= queue.PushUsed(chain.Head, 0);
+        }
+    }
+
+    private bool ReceiveFrames()
+    {
+        Virtqueue queue = Transport.GetQueue(ReceiveQueue);
+        bool mergeable = IsNegotiated(VirtioNetFeatures.MergeRxBuffers);
+        bool signal = false;
+        while (_rxPending.TryPeek(out (byte[] Buffer, int Length) item))
+        {
+            int needed = HeaderLength + item.Length;
+
+            // Gather receive chains until the frame fits. Chains already taken stay held across calls when the guest
+            // runs out of buffers: a popped chain cannot be given back.
+            ulong room = 0;
+            for (int i = 0; i < _rxHeld; i++)
+            {
+                room += _rxChains[i].WritableBytes;
+            }
+
+            while (room < (ulong)needed && (mergeable || _rxHeld == 0))
+            {
+                if (_rxHeld == _rxChains.Count)
+                {
+                    _rxChains.Add(new VirtqueueChain(Transport.Ram));
+                }
+
+                VirtqueueChain chain = _rxChains[_rxHeld];
+                VirtqueuePopResult result = queue.TryPop(chain, out string? error);
+                if (result == VirtqueuePopResult.Malformed)
+                {
+                    Transport.Fail(error!);
+                    return signal;
+                }
+
+                if (result == VirtqueuePopResult.Empty)
+                {
+                    return signal;
+                }
+
+                _rxHeld++;
+                room += chain.WritableBytes;
+                if (_rxHeld > ushort.MaxValue - 1)
+                {
+                    break;
+                }
+            }
+
+            _rxPending.TryDequeue(out _);
+            Interlocked.Decrement(ref _rxCount);
+            if (room < (ulong)needed)
+            {
+                // The guest posted buffers too small for this frame (and no merging): hand back an empty packet,
+                // which the driver counts as a length error.
+                Counters.RxBig();
+                VirtqueueChain only = _rxChains[0];
+                _header.AsSpan().Clear();
+                BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(10), 1);
+                int written = only.CopyToWritable(0, _header.AsSpan(0, (int)Math.Min(only.WritableBytes, HeaderLength)));
+                signal |= queue.PushUsed(only.Head, (uint)written);
+                for (int i = 1; i < _rxHeld; i++)
+                {
+                    signal |= queue.PushUsed(_rxChains[i].Head, 0);
+                }
+            }
+            else
+            {
+                signal |= Deliver(queue, item.Buffer.AsSpan(0, item.Length));
+            }
+
+            _rxHeld = 0;
+            ArrayPool<byte>.Shared.Return(item.Buffer);
+        }
+
+        return signal;
+    }
+
+    /// <summary>Writes header and frame across the held chains, then publishes the chains that were used.</summary>
+    private bool Deliver(Virtqueue queue, ReadOnlySpan<byte> frame)
+    {
+        // Count the buffers the frame needs first: num_buffers goes in the header, which comes first.
+        int used = 0;
+        ulong room = 0;
+        while (room < (ulong)(HeaderLength + frame.Length))
+        {
+            room += _rxChains[used].WritableBytes;
+            used++;
+        }
+
+        _header.AsSpan().Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(10), (ushort)used);
+        int frameOffset = 0;
+        bool signal = false;
+        for (int i = 0; i < used; i++)
+        {
+            VirtqueueChain chain = _rxChains[i];
+            int written = 0;
+            if (i == 0)
+            {
+                written = chain.CopyToWritable(0, _header);
+            }
+
+            int take = (int)Math.Min(chain.WritableBytes - (ulong)written, (ulong)(frame.Length - frameOffset));
+            written += chain.CopyToWritable((ulong)written, frame.Slice(frameOffset, take));
+            frameOffset += take;
+            signal |= queue.PushUsed(chain.Head, (uint)written);
+        }
+
+        // Chains gathered beyond the need (possible after a partial gather) return empty.
+        for (int i = used; i < _rxHeld; i++)
+        {
+            signal |= queue.PushUsed(_rxChains[i].Head, 0);
+        }
+
+        Counters.RxFrame();
+        return signal;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _live = false;
+        }
+
+        base.Dispose(disposing);
+    }
+}
