@@ -26,7 +26,7 @@ internal static class GuestPrograms
     {
         var code = new List<uint>();
         code.AddRange(Li(5, Iterations));
-        code.Add(Lui(10, 0x80100)); // a0 = buffer base (0x8010_0000)
+        code.Add(Auipc(10, 0x100)); // a0 = buffer, 1 MiB past the code
         code.Add(Lui(11, 0x10)); // a1 = 0x10000 (buffer size)
         code.Add(Addi(11, 11, -8)); // a1 = mask
         code.Add(R(0x33, 0, 0, 12, 10, 13)); // loop: a2 = a0 + a3
@@ -84,6 +84,8 @@ internal static class GuestPrograms
     private static uint Addi(int rd, int rs1, int imm) => I(0x13, 0, rd, rs1, imm & 0xFFF);
 
     private static uint Lui(int rd, int imm20) => ((uint)imm20 << 12) | ((uint)rd << 7) | 0x37;
+
+    private static uint Auipc(int rd, int imm20) => ((uint)imm20 << 12) | ((uint)rd << 7) | 0x17;
 
     private static uint S(uint opcode, uint funct3, int rs1, int rs2, int imm) =>
         (((uint)imm >> 5 & 0x7F) << 25) | ((uint)rs2 << 20) | ((uint)rs1 << 15) | (funct3 << 12) | (((uint)imm & 31) << 7) | opcode;
