@@ -23,6 +23,7 @@ public sealed class Qcow2Checker
     private readonly ushort[] _references;
     private readonly List<string> _messages = [];
     private readonly List<(ulong Host, bool Copied)> _copiedChecks = [];
+    private readonly HashSet<ulong> _blocksPastEnd = [];
     private byte[]? _cachedBlock;
     private ulong _cachedBlockOffset = ulong.MaxValue;
     private ulong[] _refcountTable = [];
@@ -103,11 +104,20 @@ public sealed class Qcow2Checker
 
         // With references known, compare with the stored refcounts (of the file and of anything counted beyond it).
         ulong end = Math.Max((ulong)_references.Length, (ulong)_refcountTable.Length * EntriesPerBlock);
+        ulong lastBlockPastEnd = ulong.MaxValue;
         for (ulong cluster = 0; cluster < end; cluster++)
         {
             ulong blockIndex = cluster / EntriesPerBlock;
-            if (cluster >= (ulong)_references.Length && (_refcountTable[blockIndex] & Qcow2Entry.RefcountTableOffsetMask) == 0)
+            ulong blockOffset = _refcountTable[blockIndex] & Qcow2Entry.RefcountTableOffsetMask;
+            bool newBlock = blockIndex != lastBlockPastEnd;
+            if (cluster >= (ulong)_references.Length && newBlock)
             {
+                lastBlockPastEnd = blockIndex;
+            }
+
+            if (cluster >= (ulong)_references.Length && newBlock && (blockOffset == 0 || !_blocksPastEnd.Add(blockOffset)))
+            {
+                // Past the end of the file only blocks that exist matter, each once (a hostile table may repeat one).
                 cluster = ((blockIndex + 1) * EntriesPerBlock) - 1;
                 continue;
             }

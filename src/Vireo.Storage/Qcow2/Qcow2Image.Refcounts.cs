@@ -51,9 +51,12 @@ public sealed partial class Qcow2Image
 
     private ulong FindFreeCluster()
     {
+        ulong end = Math.Max(_allocationEnd, ClustersOf(_fileLength));
         for (ulong cluster = Math.Max(_freeHint, 1); ; cluster++)
         {
-            if (!_metadata.Contains(cluster << _clusterBits) && GetRefcount(cluster) == 0)
+            // Past everything in use, a cluster is free whatever a (hostile) refcount block claims: this bounds
+            // the scan.
+            if (cluster >= end || (!_metadata.Contains(cluster << _clusterBits) && GetRefcount(cluster) == 0))
             {
                 _freeHint = cluster + 1;
                 return cluster;
