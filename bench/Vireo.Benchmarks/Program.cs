@@ -5,5 +5,14 @@ namespace Vireo.Benchmarks;
 /// <summary>Runs the micro benchmarks: <c>dotnet run -c Release --project bench/Vireo.Benchmarks -- --filter '*'</c>.</summary>
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    private static void Main(string[] args)
+    {
+        if (args is ["cpu-mips"])
+        {
+            Cpu.MipsProbe.Run();
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

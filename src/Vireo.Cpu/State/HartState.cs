@@ -14,6 +14,18 @@ internal unsafe struct HartState
     /// <summary>Entries in each direct-mapped software TLB (read, write, execute).</summary>
     public const int TlbEntries = 256;
 
+    /// <summary>Byte offset of x0 (a JIT addresses xN at <c>XOffset + 8 * N</c>).</summary>
+    public const int XOffset = 0;
+
+    /// <summary>Byte offset of f0.</summary>
+    public const int FOffset = 34 * 8;
+
+    /// <summary>Byte offset of the pc.</summary>
+    public const int PcOffset = FOffset + (32 * 8);
+
+    /// <summary>Byte offset of the instruction budget of the current block.</summary>
+    public const int BudgetOffset = PcOffset + 8;
+
     /// <summary>Register index the decoder substitutes for rd = x0, so handlers can write without a branch.</summary>
     public const int SinkRegister = 32;
 
