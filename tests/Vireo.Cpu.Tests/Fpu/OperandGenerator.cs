@@ -143,6 +143,23 @@ public sealed class OperandGenerator
         return Sign() | ((ulong)fb << f.FracBits) | Fraction();
     }
 
+    /// <summary>A value within a few units (or ulps) of ±2^31, ±2^32, ±2^63 or ±2^64, where conversions saturate.</summary>
+    public ulong NearIntegerLimit()
+    {
+        int[] powers = [31, 32, 63, 64];
+        double limit = Math.ScaleB(1.0, powers[_random.Next(powers.Length)]);
+        double value = limit + (_random.Next(-6, 7) * 0.25);
+        ulong raw = _format.Width == 64
+            ? BitConverter.DoubleToUInt64Bits(value)
+            : BitConverter.SingleToUInt32Bits((float)value);
+        if (_random.Next(2) == 0)
+        {
+            raw = (ulong)((long)raw + _random.Next(-3, 4));
+        }
+
+        return raw | (_random.Next(2) == 0 ? 0 : _format.SignMask);
+    }
+
     public long NextInt64()
     {
         return _random.Next(6) switch
