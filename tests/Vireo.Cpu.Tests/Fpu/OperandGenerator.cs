@@ -128,7 +128,13 @@ public sealed class OperandGenerator
         }
 
         // The product's exponent is about (fa - bias) + (fb - bias): aim at 0 (underflow edge) or the top.
-        int target = _random.Next(2) == 0 ? _random.Next(-f.Precision - 2, 4) : f.MaxField - 1 + _random.Next(-3, 3);
+        // Aim at the underflow edge, the overflow edge, or anywhere (which also crosses the fast paths' bounds).
+        int target = _random.Next(3) switch
+        {
+            0 => _random.Next(-f.Precision - 2, 4),
+            1 => f.MaxField - 1 + _random.Next(-3, 3),
+            _ => _random.Next(-f.Precision, f.MaxField + 2),
+        };
         int fb = target - fa + f.Bias;
         if (_random.Next(2) == 0)
         {
