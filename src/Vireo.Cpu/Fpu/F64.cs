@@ -207,16 +207,48 @@ public static class F64
     public static ulong Classify(ulong a) => SoftFloat.Classify<Binary64Format>(a);
 
     /// <summary>FCVT.W.D.</summary>
-    public static int ToInt32(ulong a, RoundingMode rm, ref FpFlags flags) =>
-        (int)(uint)SoftFloat.ToInteger<Binary64Format>(a, true, 32, rm, ref flags);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ToInt32(ulong a, RoundingMode rm, ref FpFlags flags)
+    {
+        // |a| < 2^30 (NaNs and infinities excluded): truncation or round-to-even in the host is exact and in range.
+        if ((a & 0x7fffffffffffffff) < 0x41d0000000000000 && (rm == RoundingMode.TowardZero || rm == RoundingMode.NearestEven))
+        {
+            double x = D(a);
+            double r = rm == RoundingMode.TowardZero ? Math.Truncate(x) : Math.Round(x, MidpointRounding.ToEven);
+            if (r != x)
+            {
+                flags |= FpFlags.Inexact;
+            }
+
+            return (int)r;
+        }
+
+        return (int)(uint)SoftFloat.ToInteger<Binary64Format>(a, true, 32, rm, ref flags);
+    }
 
     /// <summary>FCVT.WU.D.</summary>
     public static uint ToUInt32(ulong a, RoundingMode rm, ref FpFlags flags) =>
         (uint)SoftFloat.ToInteger<Binary64Format>(a, false, 32, rm, ref flags);
 
     /// <summary>FCVT.L.D.</summary>
-    public static long ToInt64(ulong a, RoundingMode rm, ref FpFlags flags) =>
-        (long)SoftFloat.ToInteger<Binary64Format>(a, true, 64, rm, ref flags);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long ToInt64(ulong a, RoundingMode rm, ref FpFlags flags)
+    {
+        // |a| < 2^62: the rounded value is in range and representable, so the host conversion is exact.
+        if ((a & 0x7fffffffffffffff) < 0x43d0000000000000 && (rm == RoundingMode.TowardZero || rm == RoundingMode.NearestEven))
+        {
+            double x = D(a);
+            double r = rm == RoundingMode.TowardZero ? Math.Truncate(x) : Math.Round(x, MidpointRounding.ToEven);
+            if (r != x)
+            {
+                flags |= FpFlags.Inexact;
+            }
+
+            return (long)r;
+        }
+
+        return (long)SoftFloat.ToInteger<Binary64Format>(a, true, 64, rm, ref flags);
+    }
 
     /// <summary>FCVT.LU.D.</summary>
     public static ulong ToUInt64(ulong a, RoundingMode rm, ref FpFlags flags) =>
@@ -229,12 +261,22 @@ public static class F64
     public static ulong FromUInt32(uint value, RoundingMode rm, ref FpFlags flags) => Bits(value);
 
     /// <summary>FCVT.D.L.</summary>
-    public static ulong FromInt64(long value, RoundingMode rm, ref FpFlags flags) =>
-        SoftFloat.FromInteger<Binary64Format>(value < 0, value < 0 ? 0 - (ulong)value : (ulong)value, rm, ref flags);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong FromInt64(long value, RoundingMode rm, ref FpFlags flags)
+    {
+        // |value| <= 2^53 converts exactly in any rounding mode.
+        if ((ulong)(value + (1L << 53)) <= 1UL << 54)
+        {
+            return Bits(value);
+        }
+
+        return SoftFloat.FromInteger<Binary64Format>(value < 0, value < 0 ? 0 - (ulong)value : (ulong)value, rm, ref flags);
+    }
 
     /// <summary>FCVT.D.LU.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong FromUInt64(ulong value, RoundingMode rm, ref FpFlags flags) =>
-        SoftFloat.FromInteger<Binary64Format>(false, value, rm, ref flags);
+        value <= 1UL << 53 ? Bits(value) : SoftFloat.FromInteger<Binary64Format>(false, value, rm, ref flags);
 
     /// <summary>FCVT.S.D: rounds to binary32; NaN becomes the binary32 canonical NaN (NV if signalling).</summary>
     public static uint ToF32(ulong a, RoundingMode rm, ref FpFlags flags) =>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Vireo.Cpu.Fpu;
 
 /// <summary>Add, multiply, divide, square root and fused multiply-add.</summary>
@@ -41,7 +43,68 @@ internal static partial class SoftFloat
 
         ulong x = Unpack<TF>(a, out int ex);
         ulong y = Unpack<TF>(b, out int ey);
-        return AddCore<TF>(sa, ex, x, sb, ey, y, rm, ref flags);
+        return AddSmall<TF>(sa, ex, x, sb, ey, y, rm, ref flags);
+    }
+
+    /// <summary>
+    /// <see cref="AddCore{TF}"/> for significands of at most 53 bits in 64-bit arithmetic: the operand with the higher
+    /// leading bit goes to bit 61, so bits of the other one only fall off (into the jam bit) when it is at least 2^8
+    /// times smaller, far below the rounding point.
+    /// </summary>
+    private static ulong AddSmall<TF>(bool sx, int ex, ulong x, bool sy, int ey, ulong y, RoundingMode rm, ref FpFlags flags)
+        where TF : struct, IFloatFormat
+    {
+        int nx = 64 - BitOperations.LeadingZeroCount(x);
+        int ny = 64 - BitOperations.LeadingZeroCount(y);
+        if (ey + ny > ex + nx)
+        {
+            (sx, sy) = (sy, sx);
+            (ex, ey) = (ey, ex);
+            (x, y) = (y, x);
+            nx = ny;
+        }
+
+        int up = 62 - nx;
+        ulong bigX = x << up;
+        int frame = ex - up;
+        int d = ey - frame;
+        ulong bigY;
+        if (d >= 0)
+        {
+            bigY = y << d;
+        }
+        else if (d > -64)
+        {
+            bigY = (y >> -d) | ((y << (64 + d)) != 0 ? 1UL : 0);
+        }
+        else
+        {
+            bigY = 1; // y != 0
+        }
+
+        ulong sum;
+        bool sign = sx;
+        if (sx == sy)
+        {
+            sum = bigX + bigY;
+        }
+        else if (bigX >= bigY)
+        {
+            sum = bigX - bigY;
+        }
+        else
+        {
+            sum = bigY - bigX;
+            sign = sy;
+        }
+
+        if (sum == 0)
+        {
+            // Exact cancellation: +0, except -0 when rounding down.
+            return Zero<TF>(rm == RoundingMode.Down);
+        }
+
+        return RoundPack<TF>(sign, frame, sum, rm, ref flags);
     }
 
     /// <summary>
@@ -167,16 +230,34 @@ internal static partial class SoftFloat
         ulong x = Unpack<TF>(a, out int ex);
         ulong y = Unpack<TF>(b, out int ey);
 
-        // Scale the dividend so the quotient has at least precision + 3 bits; a non-zero remainder becomes the jam bit.
-        int s = BitLength(y) - BitLength(x) + TF.FracBits + 4;
-        UInt128 num = (UInt128)x << s;
-        UInt128 quot = num / y;
-        if (quot * y != num)
+        // Normalise both significands to 53 bits; Q = floor(x * 2^55 / y) then has 55 or 56 bits (at least
+        // precision + 2), and a non-zero remainder becomes the jam bit. The host division gives Q to within a few
+        // units; exact integer arithmetic corrects it.
+        int lx = 53 - (64 - BitOperations.LeadingZeroCount(x));
+        int ly = 53 - (64 - BitOperations.LeadingZeroCount(y));
+        x <<= lx;
+        y <<= ly;
+        ulong q = (ulong)((double)x / y * 36028797018963968.0); // * 2^55
+        UInt128 num = (UInt128)x << 55;
+        Int128 rem = (Int128)(num - ((UInt128)q * y));
+        while (rem < 0)
         {
-            quot |= 1;
+            q--;
+            rem += y;
         }
 
-        return RoundPack<TF>(sign, ex - ey - s, quot, rm, ref flags);
+        while (rem >= y)
+        {
+            q++;
+            rem -= y;
+        }
+
+        if (rem != 0)
+        {
+            q |= 1;
+        }
+
+        return RoundPack<TF>(sign, ex - lx - ey + ly - 55, q, rm, ref flags);
     }
 
     internal static ulong Sqrt<TF>(ulong a, RoundingMode rm, ref FpFlags flags)
@@ -205,38 +286,35 @@ internal static partial class SoftFloat
 
         ulong x = Unpack<TF>(a, out int ex);
 
-        // Radicand of at least 2p + 5 bits with an even exponent, so the integer root has at least p + 3 bits.
-        int t = (2 * (TF.FracBits + 1)) + 5 - BitLength(x);
-        if (((ex - t) & 1) != 0)
+        // Significand normalised to 53 or 54 bits with an even exponent, so the radicand x * 2^58 has 111 or 112 bits
+        // and its integer root 56 (at least precision + 2). The host square root gives the root to within a few
+        // units; exact integer arithmetic corrects it, and a non-zero remainder becomes the jam bit.
+        int shift = 53 - (64 - BitOperations.LeadingZeroCount(x));
+        if (((ex - shift) & 1) != 0)
         {
-            t++;
+            shift++;
         }
 
-        UInt128 radicand = (UInt128)x << t;
-        UInt128 root = ISqrt(radicand);
-        if (root * root != radicand)
-        {
-            root |= 1;
-        }
-
-        return RoundPack<TF>(false, (ex - t) / 2, root, rm, ref flags);
-    }
-
-    /// <summary>Floor of the square root of a radicand below 2^120: a double estimate corrected to the exact value.</summary>
-    private static UInt128 ISqrt(UInt128 r)
-    {
-        UInt128 root = (UInt128)Math.Sqrt((double)r);
-        while (root * root > r)
+        x <<= shift;
+        ex -= shift;
+        ulong root = (ulong)(Math.Sqrt(x) * 536870912.0); // * 2^29 = sqrt(2^58)
+        UInt128 radicand = (UInt128)x << 58;
+        while ((UInt128)root * root > radicand)
         {
             root--;
         }
 
-        while ((root + 1) * (root + 1) <= r)
+        while ((UInt128)(root + 1) * (root + 1) <= radicand)
         {
             root++;
         }
 
-        return root;
+        if ((UInt128)root * root != radicand)
+        {
+            root |= 1;
+        }
+
+        return RoundPack<TF>(false, (ex - 58) / 2, root, rm, ref flags);
     }
 
     /// <summary>a*b+c with a single rounding.</summary>

@@ -74,7 +74,7 @@ internal static partial class SoftFloat
             return 0;
         }
 
-        return RoundPack<TF>(sign, 0, magnitude, rm, ref flags);
+        return RoundPack<TF>(sign, 0, (UInt128)magnitude, rm, ref flags);
     }
 
     /// <summary>Converts between formats: NaN becomes the target's canonical NaN (NV if signalling), others round.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace Vireo.Cpu.Fpu;
@@ -7,7 +8,7 @@ namespace Vireo.Cpu.Fpu;
 /// integer arithmetic: the reference of truth behind <see cref="F32"/> and <see cref="F64"/>, which add host-FPU fast
 /// paths where those are provably identical. Values are handled as sign, integer significand and exponent
 /// (value = sig * 2^exp); every operation computes its result exactly or with a "jam" bit (bit 0 set when non-zero bits
-/// were shifted out) and rounds once in <see cref="RoundPack{TF}"/>.
+/// were shifted out) and rounds once in RoundPack.
 /// </summary>
 internal static partial class SoftFloat
 {
@@ -114,39 +115,31 @@ internal static partial class SoftFloat
     }
 
     /// <summary>
-    /// Drops the low <paramref name="shift"/> (&gt; 0) bits of <paramref name="sig"/> and rounds the kept part as
-    /// <paramref name="rm"/> says for a value of sign <paramref name="sign"/>. The result may carry into one more bit.
+    /// Drops the low <paramref name="shift"/> (&gt; 0) bits of <paramref name="sig"/> (&lt; 2^63) and rounds the kept
+    /// part as <paramref name="rm"/> says for a value of sign <paramref name="sign"/>. The result may carry into one
+    /// more bit.
     /// </summary>
-    internal static UInt128 ShiftRound(UInt128 sig, int shift, bool sign, RoundingMode rm, out bool inexact)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong ShiftRound(ulong sig, int shift, bool sign, RoundingMode rm, out bool inexact)
     {
-        UInt128 kept;
-        bool round;
-        bool sticky;
-        if (shift > 128)
+        ulong kept;
+        ulong rest; // the dropped bits, left-aligned: bit 63 is the round bit, the others are sticky
+        if (shift >= 64)
         {
             kept = 0;
-            round = false;
-            sticky = sig != 0;
-        }
-        else if (shift == 128)
-        {
-            kept = 0;
-            round = (sig >> 127) != 0;
-            sticky = (sig << 1) != 0;
+            rest = shift == 64 ? sig : (sig != 0 ? 1UL : 0);
         }
         else
         {
             kept = sig >> shift;
-            UInt128 half = UInt128.One << (shift - 1);
-            round = (sig & half) != 0;
-            sticky = (sig & (half - 1)) != 0;
+            rest = sig << (64 - shift);
         }
 
-        inexact = round | sticky;
+        inexact = rest != 0;
         bool increment = rm switch
         {
-            RoundingMode.NearestEven => round && (sticky || (kept & 1) != 0),
-            RoundingMode.NearestMaxMagnitude => round,
+            RoundingMode.NearestEven => rest > 0x8000000000000000 || (rest == 0x8000000000000000 && (kept & 1) != 0),
+            RoundingMode.NearestMaxMagnitude => rest >= 0x8000000000000000,
             RoundingMode.Down => sign && inexact,
             RoundingMode.Up => !sign && inexact,
             _ => false,
@@ -172,32 +165,52 @@ internal static partial class SoftFloat
 
     /// <summary>
     /// Rounds sig * 2^exp (sig != 0) to the format. If bit 0 of <paramref name="sig"/> is a jam bit the caller must
-    /// supply at least precision + 2 significant bits so the jam bit can only act as a sticky bit.
-    /// Tininess is detected after rounding (as if the exponent range were unbounded), as RISC-V requires.
+    /// supply at least precision + 2 significant bits so the jam bit can only act as a sticky bit. Wide significands
+    /// are first jammed down to 62 bits, which keeps that property for both formats.
     /// </summary>
     internal static ulong RoundPack<TF>(bool sign, int exp, UInt128 sig, RoundingMode rm, ref FpFlags flags)
         where TF : struct, IFloatFormat
     {
+        ulong hi = (ulong)(sig >> 64);
+        ulong lo = (ulong)sig;
+        if (hi == 0 && lo < 1UL << 62)
+        {
+            return RoundPack<TF>(sign, exp, lo, rm, ref flags);
+        }
+
+        int drop = BitLength(sig) - 62;
+        UInt128 lost = sig & ((UInt128.One << drop) - 1);
+        ulong narrowed = (ulong)(sig >> drop) | (lost != 0 ? 1UL : 0);
+        return RoundPack<TF>(sign, exp + drop, narrowed, rm, ref flags);
+    }
+
+    /// <summary>
+    /// Rounds sig * 2^exp (0 &lt; sig &lt; 2^63) to the format, with the same jam-bit contract. Tininess is detected
+    /// after rounding (as if the exponent range were unbounded), as RISC-V requires.
+    /// </summary>
+    internal static ulong RoundPack<TF>(bool sign, int exp, ulong sig, RoundingMode rm, ref FpFlags flags)
+        where TF : struct, IFloatFormat
+    {
         int p = TF.FracBits + 1;
         int emin = 1 - Bias<TF>();
-        int n = BitLength(sig);
+        int n = 64 - BitOperations.LeadingZeroCount(sig);
         int e = exp + n - 1; // exponent of the leading bit
-        int q = Math.Max(e, emin) - (p - 1); // exponent of the result's last place
-        int shift = q - exp;
         if (e > Bias<TF>())
         {
             return Overflow<TF>(sign, rm, ref flags);
         }
 
+        int q = Math.Max(e, emin) - (p - 1); // exponent of the result's last place
+        int shift = q - exp;
         ulong kept;
         bool inexact = false;
         if (shift <= 0)
         {
-            kept = (ulong)(sig << -shift);
+            kept = sig << -shift;
         }
         else
         {
-            kept = (ulong)ShiftRound(sig, shift, sign, rm, out inexact);
+            kept = ShiftRound(sig, shift, sign, rm, out inexact);
         }
 
         ulong signBit = sign ? SignBit<TF>() : 0;
@@ -211,8 +224,7 @@ internal static partial class SoftFloat
                 if (!tiny)
                 {
                     // Just below 2^emin: tiny unless rounding to precision p with unbounded exponent reaches 2^emin.
-                    UInt128 unbounded = ShiftRound(sig, shift - 1, sign, rm, out _);
-                    tiny = unbounded >> p == 0;
+                    tiny = ShiftRound(sig, shift - 1, sign, rm, out _) >> p == 0;
                 }
 
                 if (tiny)

@@ -57,6 +57,11 @@ public sealed class DifferentialTests
                 c = gen.Near(product);
             }
 
+            if (operation.StartsWith("To", StringComparison.Ordinal) && i % 4 == 0)
+            {
+                a = gen.NearIntegerLimit();
+            }
+
             if (operation.StartsWith("From", StringComparison.Ordinal))
             {
                 a = (ulong)gen.NextInt64();

@@ -128,7 +128,13 @@ public sealed class OperandGenerator
         }
 
         // The product's exponent is about (fa - bias) + (fb - bias): aim at 0 (underflow edge) or the top.
-        int target = _random.Next(2) == 0 ? _random.Next(-f.Precision - 2, 4) : f.MaxField - 1 + _random.Next(-3, 3);
+        // Aim at the underflow edge, the overflow edge, or anywhere (which also crosses the fast paths' bounds).
+        int target = _random.Next(3) switch
+        {
+            0 => _random.Next(-f.Precision - 2, 4),
+            1 => f.MaxField - 1 + _random.Next(-3, 3),
+            _ => _random.Next(-f.Precision, f.MaxField + 2),
+        };
         int fb = target - fa + f.Bias;
         if (_random.Next(2) == 0)
         {
@@ -141,6 +147,23 @@ public sealed class OperandGenerator
         }
 
         return Sign() | ((ulong)fb << f.FracBits) | Fraction();
+    }
+
+    /// <summary>A value within a few units (or ulps) of ±2^31, ±2^32, ±2^63 or ±2^64, where conversions saturate.</summary>
+    public ulong NearIntegerLimit()
+    {
+        int[] powers = [31, 32, 63, 64];
+        double limit = Math.ScaleB(1.0, powers[_random.Next(powers.Length)]);
+        double value = limit + (_random.Next(-6, 7) * 0.25);
+        ulong raw = _format.Width == 64
+            ? BitConverter.DoubleToUInt64Bits(value)
+            : BitConverter.SingleToUInt32Bits((float)value);
+        if (_random.Next(2) == 0)
+        {
+            raw = (ulong)((long)raw + _random.Next(-3, 4));
+        }
+
+        return raw | (_random.Next(2) == 0 ? 0 : _format.SignMask);
     }
 
     public long NextInt64()
