@@ -1,0 +1,428 @@
+using System.Buffers.Binary;
+using System.Text;
+using Vireo.Storage;
+
+namespace Vireo.Devices.Virtio.Block;
+
+/// <summary>
+/// virtio-blk (device ID 2) over an <see cref="IBlockDevice"/>: read, write, flush, get-id, discard and
+/// write-zeroes, read-only disks, seg_max/size_max enforced. Up to <c>maxInFlight</c> requests run concurrently on
+/// the thread pool and complete out of order; data moves directly between the back-end and guest RAM.
+/// </summary>
+public sealed class VirtioBlockDevice : VirtioDevice
+{
+    /// <summary>Queue size offered to the driver.</summary>
+    public const ushort QueueSize = 256;
+
+    /// <summary>Largest data buffer accepted (size_max).</summary>
+    public const uint MaxSegmentSize = 1 << 20;
+
+    /// <summary>Most data buffers per request (seg_max); header and status buffers come on top.</summary>
+    public const uint MaxSegments = QueueSize - 2;
+
+    /// <summary>Most sectors one discard or write-zeroes segment may cover.</summary>
+    public const uint MaxRangeSectors = 1 << 22;
+
+    /// <summary>Most segments one discard or write-zeroes request may carry.</summary>
+    public const uint MaxRangeSegments = 32;
+
+    private const int SectorShift = 9;
+    private const int HeaderSize = 16;
+    private const int ConfigLength = 60;
+
+    private readonly IBlockDevice _disk;
+    private readonly byte[] _config = new byte[ConfigLength];
+    private readonly byte[] _serial = new byte[20];
+    private readonly ulong _capacitySectors;
+    private readonly int _maxInFlight;
+    private readonly object _slotLock = new();
+    private VirtioBlockRequest[]? _free;
+    private int _freeCount;
+
+    /// <summary>
+    /// Creates a virtio-blk device for <paramref name="disk"/> (not owned: the caller disposes it).
+    /// </summary>
+    /// <param name="disk">The image back-end.</param>
+    /// <param name="readOnly">Offer VIRTIO_BLK_F_RO and fail writes; also forced when the back-end is read-only.</param>
+    /// <param name="serial">The GET_ID serial (ASCII, up to 20 bytes, longer is cut).</param>
+    /// <param name="blockSize">Logical block size reported in blk_size: 512 or 4096.</param>
+    /// <param name="maxInFlight">Requests served concurrently (1 serializes them on the worker).</param>
+    public VirtioBlockDevice(IBlockDevice disk, bool readOnly, string serial, uint blockSize = 512, int maxInFlight = 8)
+        : base(1, QueueSize)
+    {
+        ArgumentNullException.ThrowIfNull(disk);
+        ArgumentNullException.ThrowIfNull(serial);
+        if (blockSize is not (512 or 4096))
+        {
+            throw new ArgumentOutOfRangeException(nameof(blockSize), "Block size must be 512 or 4096.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        _disk = disk;
+        IsReadOnly = readOnly || disk.IsReadOnly;
+        _capacitySectors = disk.Length >> SectorShift;
+        _maxInFlight = maxInFlight;
+        Encoding.ASCII.GetBytes(serial.AsSpan(0, Math.Min(serial.Length, _serial.Length)), _serial);
+
+        Span<byte> c = _config;
+        BinaryPrimitives.WriteUInt64LittleEndian(c, _capacitySectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[8..], MaxSegmentSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[12..], MaxSegments);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[20..], blockSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[36..], MaxRangeSectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[40..], MaxRangeSegments);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[44..], blockSize >> SectorShift);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[48..], MaxRangeSectors);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[52..], MaxRangeSegments);
+        c[56] = 1; // write_zeroes_may_unmap
+    }
+
+    /// <inheritdoc/>
+    public override uint DeviceId => 2;
+
+    /// <inheritdoc/>
+    public override string Name => "virtio-blk";
+
+    /// <inheritdoc/>
+    public override int ConfigSize => ConfigLength;
+
+    /// <summary>True when the guest sees a read-only disk.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <inheritdoc/>
+    protected override ulong DeviceFeatures =>
+        VirtioBlockFeatures.SizeMax | VirtioBlockFeatures.SegMax | VirtioBlockFeatures.BlockSize | VirtioBlockFeatures.Flush
+        | (IsReadOnly ? VirtioBlockFeatures.ReadOnly : VirtioBlockFeatures.Discard | VirtioBlockFeatures.WriteZeroes);
+
+    /// <inheritdoc/>
+    protected internal override bool IsIdle
+    {
+        get
+        {
+            lock (_slotLock)
+            {
+                return _free == null || _freeCount == _free.Length;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ReadConfig(int offset, Span<byte> destination) =>
+        _config.AsSpan(offset, destination.Length).CopyTo(destination);
+
+    /// <inheritdoc/>
+    protected internal override void OnDriverOk()
+    {
+        if (_free != null)
+        {
+            return;
+        }
+
+        var requests = new VirtioBlockRequest[_maxInFlight];
+        for (int i = 0; i < requests.Length; i++)
+        {
+            requests[i] = new VirtioBlockRequest(this, Transport.Ram);
+        }
+
+        lock (_slotLock)
+        {
+            _free = requests;
+            _freeCount = requests.Length;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override void OnReset()
+    {
+        // The rings go away with the reset: wait until no request still writes guest memory or the used ring.
+        lock (_slotLock)
+        {
+            while (_free != null && _freeCount != _free.Length)
+            {
+                Monitor.Wait(_slotLock);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override void ProcessQueue(int queueIndex)
+    {
+        Virtqueue queue = Transport.GetQueue(queueIndex);
+
+        // The last chain found is kept back and served on this thread when the queue runs dry, so a lone request
+        // costs no thread hop; every earlier one goes to the thread pool and runs concurrently.
+        VirtioBlockRequest? held = null;
+        while (Transport.IsLive)
+        {
+            VirtioBlockRequest? request = TryTakeSlot(wait: held == null);
+            if (request == null)
+            {
+                Execute(held!);
+                held = null;
+                continue;
+            }
+
+            VirtqueuePopResult result = queue.TryPop(request.Chain, out string? error);
+            if (result != VirtqueuePopResult.Chain)
+            {
+                ReturnSlot(request);
+                if (result == VirtqueuePopResult.Malformed)
+                {
+                    Transport.Fail(error!);
+                }
+
+                break;
+            }
+
+            if (held != null)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(held, preferLocal: false);
+            }
+
+            held = request;
+        }
+
+        if (held != null)
+        {
+            Execute(held);
+        }
+    }
+
+    /// <summary>Serves one request, completes it into the used ring and frees its slot. Any thread.</summary>
+    internal void Execute(VirtioBlockRequest request)
+    {
+        VirtqueueChain chain = request.Chain;
+        try
+        {
+            if (chain.WritableBytes == 0)
+            {
+                Transport.Fail($"queue 0: request at head {chain.Head} has no status byte");
+                return;
+            }
+
+            byte status = Serve(chain, out uint written);
+            Span<byte> statusByte = [status];
+            chain.CopyToWritable(chain.WritableBytes - 1, statusByte);
+            if (Transport.GetQueue(0).PushUsed(chain.Head, written + 1))
+            {
+                Transport.SignalUsedBuffer();
+            }
+        }
+        finally
+        {
+            ReturnSlot(request);
+        }
+    }
+
+    private byte Serve(VirtqueueChain chain, out uint written)
+    {
+        written = 0;
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (chain.CopyFromReadable(0, header) < HeaderSize || !WithinLimits(chain))
+        {
+            return VirtioBlockStatus.IoError;
+        }
+
+        uint type = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        ulong sector = BinaryPrimitives.ReadUInt64LittleEndian(header[8..]);
+        ulong dataIn = chain.WritableBytes - 1;
+        ulong dataOut = chain.ReadableBytes - HeaderSize;
+        try
+        {
+            switch (type)
+            {
+                case VirtioBlockRequestType.In:
+                    if (!InRange(sector, dataIn))
+                    {
+                        return VirtioBlockStatus.IoError;
+                    }
+
+                    ReadData(chain, sector << SectorShift);
+                    written = (uint)dataIn;
+                    return VirtioBlockStatus.Ok;
+
+                case VirtioBlockRequestType.Out:
+                    if (IsReadOnly || !InRange(sector, dataOut))
+                    {
+                        return VirtioBlockStatus.IoError;
+                    }
+
+                    WriteData(chain, sector << SectorShift);
+                    if (!IsNegotiated(VirtioBlockFeatures.Flush))
+                    {
+                        // Without FLUSH the driver expects a write-through disk.
+                        _disk.Flush();
+                    }
+
+                    return VirtioBlockStatus.Ok;
+
+                case VirtioBlockRequestType.Flush:
+                    _disk.Flush();
+                    return VirtioBlockStatus.Ok;
+
+                case VirtioBlockRequestType.GetId:
+                    written = (uint)chain.CopyToWritable(0, _serial.AsSpan(0, (int)Math.Min(dataIn, (ulong)_serial.Length)));
+                    return VirtioBlockStatus.Ok;
+
+                case VirtioBlockRequestType.Discard:
+                case VirtioBlockRequestType.WriteZeroes:
+                    return IsReadOnly ? VirtioBlockStatus.Unsupported : ServeRanges(chain, type, dataOut);
+
+                default:
+                    return VirtioBlockStatus.Unsupported;
+            }
+        }
+        catch (IOException)
+        {
+            return VirtioBlockStatus.IoError;
+        }
+        catch (InvalidDataException)
+        {
+            return VirtioBlockStatus.IoError;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return VirtioBlockStatus.IoError;
+        }
+        catch (ObjectDisposedException)
+        {
+            return VirtioBlockStatus.IoError;
+        }
+        catch (ArgumentException)
+        {
+            // A back-end that rejects a request we thought valid: still only this request fails.
+            return VirtioBlockStatus.IoError;
+        }
+    }
+
+    private byte ServeRanges(VirtqueueChain chain, uint type, ulong payload)
+    {
+        ulong count = payload / 16;
+        if (payload % 16 != 0 || count == 0 || count > MaxRangeSegments)
+        {
+            return VirtioBlockStatus.IoError;
+        }
+
+        Span<byte> range = stackalloc byte[16];
+        for (ulong i = 0; i < count; i++)
+        {
+            chain.CopyFromReadable(HeaderSize + (16 * i), range);
+            ulong sector = BinaryPrimitives.ReadUInt64LittleEndian(range);
+            uint sectors = BinaryPrimitives.ReadUInt32LittleEndian(range[8..]);
+            uint flags = BinaryPrimitives.ReadUInt32LittleEndian(range[12..]);
+
+            // Bit 0 is "unmap": meaningful for write-zeroes only; discard with flags is unsupported by the spec.
+            uint allowedFlags = type == VirtioBlockRequestType.WriteZeroes ? 1u : 0u;
+            if ((flags & ~allowedFlags) != 0)
+            {
+                return VirtioBlockStatus.Unsupported;
+            }
+
+            if (sectors > MaxRangeSectors || !InRange(sector, (ulong)sectors << SectorShift))
+            {
+                return VirtioBlockStatus.IoError;
+            }
+
+            if (type == VirtioBlockRequestType.Discard)
+            {
+                _disk.Discard(sector << SectorShift, (ulong)sectors << SectorShift);
+            }
+            else
+            {
+                _disk.WriteZeroes(sector << SectorShift, (ulong)sectors << SectorShift);
+            }
+        }
+
+        return VirtioBlockStatus.Ok;
+    }
+
+    private static bool WithinLimits(VirtqueueChain chain)
+    {
+        if (chain.Count - 2 > MaxSegments)
+        {
+            return false;
+        }
+
+        foreach (VirtqueueSegment segment in chain.Segments)
+        {
+            if (segment.Length > MaxSegmentSize)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool InRange(ulong sector, ulong bytes) =>
+        (bytes & ((1UL << SectorShift) - 1)) == 0 && sector <= _capacitySectors && (bytes >> SectorShift) <= _capacitySectors - sector;
+
+    private void ReadData(VirtqueueChain chain, ulong offset)
+    {
+        int last = chain.Count - 1;
+        for (int i = chain.ReadableCount; i <= last; i++)
+        {
+            Span<byte> span = chain.GetSpan(i);
+            if (i == last)
+            {
+                span = span[..^1]; // the status byte
+            }
+
+            if (span.IsEmpty)
+            {
+                continue;
+            }
+
+            _disk.Read(offset, span);
+            VirtqueueSegment segment = chain.Segments[i];
+            chain.Ram.NotifyWritten(segment.Address, (ulong)span.Length);
+            offset += (ulong)span.Length;
+        }
+    }
+
+    private void WriteData(VirtqueueChain chain, ulong offset)
+    {
+        ulong skip = HeaderSize;
+        for (int i = 0; i < chain.ReadableCount; i++)
+        {
+            Span<byte> span = chain.GetSpan(i);
+            if (skip >= (ulong)span.Length)
+            {
+                skip -= (ulong)span.Length;
+                continue;
+            }
+
+            span = span[(int)skip..];
+            skip = 0;
+            _disk.Write(offset, span);
+            offset += (ulong)span.Length;
+        }
+    }
+
+    private VirtioBlockRequest? TryTakeSlot(bool wait)
+    {
+        lock (_slotLock)
+        {
+            while (_freeCount == 0)
+            {
+                if (!wait)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_slotLock);
+            }
+
+            return _free![--_freeCount];
+        }
+    }
+
+    private void ReturnSlot(VirtioBlockRequest request)
+    {
+        lock (_slotLock)
+        {
+            _free![_freeCount++] = request;
+            Monitor.PulseAll(_slotLock);
+        }
+    }
+}
