@@ -60,6 +60,20 @@ public sealed class GoldfishRtc : IMmioDevice, IDisposable
     /// <inheritdoc/>
     public ulong Size => WindowSize;
 
+    /// <summary>Machine reset: cancels the alarm and the interrupt. The time (and any guest-set offset) survives.</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _alarm = 0;
+            _alarmRunning = false;
+            _irqEnabled = false;
+            _irqPending = false;
+            StopTimer();
+            UpdateInterrupt();
+        }
+    }
+
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)
     {

@@ -51,6 +51,23 @@ public sealed class Clint : IMmioDevice
     /// <inheritdoc/>
     public ulong Size => WindowSize;
 
+    /// <summary>
+    /// Machine reset: clears every <c>msip</c> (dropping MSIP) and sets every <c>mtimecmp</c> to its maximum so no
+    /// timer fires before the firmware programs one. <c>mtime</c> keeps counting, as on QEMU.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            for (int hart = 0; hart < _harts.Length; hart++)
+            {
+                Volatile.Write(ref _msip[hart], 0);
+                _harts[hart].SetPending(MipBits.Msip, false);
+                _harts[hart].TimerCompare = ulong.MaxValue;
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)
     {

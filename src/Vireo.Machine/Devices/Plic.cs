@@ -99,6 +99,27 @@ public sealed class Plic : IMmioDevice
         return _lines[source];
     }
 
+    /// <summary>
+    /// Machine reset: priorities, enables, thresholds and claims return to zero and every MEIP/SEIP pin drops.
+    /// Source lines keep their level (the devices own them), so a line still high is pending again at once.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            Array.Clear(_priority);
+            Array.Clear(_claimed);
+            Array.Clear(_enable);
+            Array.Clear(_threshold);
+            _level.CopyTo(_pending, 0);
+            for (int context = 0; context < _contexts; context++)
+            {
+                _output[context] = false;
+                _harts[context >> 1].SetPending((context & 1) == 0 ? MipBits.Meip : MipBits.Seip, false);
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)
     {

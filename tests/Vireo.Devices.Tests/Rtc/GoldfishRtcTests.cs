@@ -139,4 +139,19 @@ public sealed class GoldfishRtcTests : IDisposable
         Assert.Equal(0UL, _rtc.Read(0x20, 4));
         Assert.Equal(0UL, _rtc.Read(ClearInterrupt, 4));
     }
+
+    [Fact]
+    public void ResetCancelsAlarmAndInterruptButKeepsTime()
+    {
+        _rtc.Write(IrqEnabled, 4, 1);
+        SetAlarm(s_startNs - 1);
+        Assert.True(_line.Level);
+        SetAlarm(s_startNs + 1_000_000);
+        _rtc.Reset();
+        Assert.False(_line.Level);
+        Assert.Equal(0UL, _rtc.Read(AlarmStatus, 4));
+        Assert.Equal(0UL, _rtc.Read(IrqEnabled, 4));
+        Assert.Equal(0, _time.ActiveTimers);
+        Assert.Equal(s_startNs, ReadTime());
+    }
 }

@@ -109,4 +109,17 @@ public sealed class ClintTests
         _clint.Write(0x4000 + 8 * 3, 8, 5);
         Assert.Equal(0UL, _clint.Read(0x4000 + 8 * 3, 8));
     }
+
+    [Fact]
+    public void ResetClearsMsipAndDisarmsTimers()
+    {
+        _clint.Write(0x0, 4, 1);
+        _clint.Write(0x4000, 8, 5);
+        _time.Timestamp += 1_000;
+        _clint.Reset();
+        Assert.False(_harts[0].IsPending(MipBits.Msip));
+        Assert.Equal(0UL, _clint.Read(0x0, 4));
+        Assert.Equal(ulong.MaxValue, _harts[0].TimerCompare);
+        Assert.Equal(10UL, _clint.Read(0xBFF8, 8)); // time keeps running
+    }
 }

@@ -287,4 +287,28 @@ public sealed class PlicTests
 
         Assert.Equal([1UL, 2, 3, 4, 5, 6, 7, 8], seen);
     }
+
+    [Fact]
+    public void ResetClearsConfigurationAndClaimsButKeepsLineLevels()
+    {
+        _plic.Write(Priority(10), 4, 3);
+        _plic.Write(Priority(11), 4, 3);
+        EnableSource(1, 10);
+        EnableSource(1, 11);
+        _plic.GetLine(10).Set(true);
+        _plic.GetLine(11).Set(true);
+        Assert.Equal(10UL, _plic.Read(Claim(1), 4));
+        _plic.GetLine(11).Set(false);
+
+        _plic.Reset();
+        Assert.Equal(0UL, _harts[0].Mip);
+        Assert.Equal(0UL, _plic.Read(Priority(10), 4));
+        Assert.Equal(0UL, _plic.Read(Enable(1, 10), 4));
+        Assert.Equal(1UL << 10, _plic.Read(0x1000, 4)); // no longer claimed, line still high
+
+        _plic.Write(Priority(10), 4, 1);
+        EnableSource(1, 10);
+        Assert.True(_harts[0].IsPending(MipBits.Seip));
+        Assert.Equal(10UL, _plic.Read(Claim(1), 4));
+    }
 }
