@@ -206,6 +206,23 @@ public sealed class Qcow2ImageTests
     }
 
     [Fact]
+    public void AWritableImageCannotBeOpenedTwiceNorUsedAsABackingMeanwhile()
+    {
+        using var dir = new TempDirectory();
+        DiskImage.Create(dir.File("base.qcow2"), DiskFormat.Qcow2, 1 << 20);
+        DiskImage.Create(dir.File("top.qcow2"), DiskFormat.Qcow2, null, "base.qcow2");
+        using (IBlockDevice writer = DiskImage.Open(dir.File("base.qcow2")))
+        {
+            Assert.Throws<IOException>(() => DiskImage.Open(dir.File("base.qcow2")));
+            Assert.Throws<IOException>(() => DiskImage.Open(dir.File("top.qcow2")));
+        }
+
+        using IBlockDevice top = DiskImage.Open(dir.File("top.qcow2"));
+        using IBlockDevice otherReader = DiskImage.Open(dir.File("base.qcow2"), readOnly: true);
+        Assert.Equal(1UL << 20, top.Length);
+    }
+
+    [Fact]
     public void BackingChainLoopsAreRefused()
     {
         using var dir = new TempDirectory();
