@@ -134,12 +134,16 @@ public sealed class Qcow2ImageTests
         using var dir = new TempDirectory();
         string path = dir.File("random.qcow2");
         // 512-byte clusters: thousands of allocations, many refcount blocks, and a refcount table that must grow.
-        DiskImage.Create(path, DiskFormat.Qcow2, 24UL << 20, clusterSize: 512);
-        byte[] model = new byte[24 << 20];
+        DiskImage.Create(path, DiskFormat.Qcow2, 16UL << 20, clusterSize: 512);
+        byte[] model = new byte[16 << 20];
+        Assert.Equal(1U, ReadHeader(path).RefcountTableClusters);
         using (IBlockDevice image = DiskImage.Open(path))
         {
             DiskModel.RunRandomOperations(image, model, seed: 42, operations: 4000, maxLength: 32 << 10);
         }
+
+        // One 512-byte refcount table cluster covers 8 MiB of file: the table had to move and grow.
+        Assert.True(ReadHeader(path).RefcountTableClusters > 1);
 
         DiskCheckResult check = DiskImage.Check(path);
         Assert.True(check.IsClean, string.Join("\n", check.Messages));
