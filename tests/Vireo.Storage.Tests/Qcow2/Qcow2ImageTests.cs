@@ -363,6 +363,37 @@ public sealed class Qcow2ImageTests
         Assert.Equal(tableBefore, ReadBytes(path, (long)header.RefcountTableOffset, 65536));
     }
 
+    [Fact]
+    public void TablesAliasingOtherMetadataFailRequestsAndAreNeverWritten()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("alias.qcow2");
+        DiskImage.Create(path, DiskFormat.Qcow2, 4 << 20, clusterSize: 4096);
+        Qcow2Header header = ReadHeader(path);
+
+        // L1 entry 0 claims the refcount table is its L2 table.
+        PatchBe64(path, (long)header.L1TableOffset, header.RefcountTableOffset | (1UL << 63));
+        byte[] before = File.ReadAllBytes(path);
+        using (IBlockDevice image = DiskImage.Open(path))
+        {
+            Assert.Contains("overlaps", Assert.Throws<InvalidDataException>(() => image.Read(0, new byte[512])).Message);
+            Assert.Throws<InvalidDataException>(() => image.Write(0, new byte[512]));
+        }
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+
+        // Refcount table entry 0 claims the L1 table is a refcount block: allocation must not scribble on L1.
+        PatchBe64(path, (long)header.L1TableOffset, 0);
+        PatchBe64(path, (long)header.RefcountTableOffset, header.L1TableOffset);
+        before = File.ReadAllBytes(path);
+        using (IBlockDevice image = DiskImage.Open(path))
+        {
+            Assert.Throws<InvalidDataException>(() => image.Write(0, new byte[512]));
+        }
+
+        Assert.Equal(before.AsSpan((int)header.L1TableOffset, 4096).ToArray(), File.ReadAllBytes(path).AsSpan((int)header.L1TableOffset, 4096).ToArray());
+    }
+
     private static void SetIncompatible(string path, ulong bits) => PatchBe64(path, 72, bits);
 
     internal static void PatchBe64(string path, long offset, ulong value)
