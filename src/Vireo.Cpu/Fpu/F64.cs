@@ -18,6 +18,7 @@ public static class F64
     // below SafeHigh no intermediate can overflow.
     private const uint SafeLow = 110;
     private const uint SafeHigh = 0x7fe;
+    private const uint SafeHighFma = 0x7fd;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Field(ulong bits) => (uint)(bits >> 52) & 0x7ff;
@@ -135,8 +136,57 @@ public static class F64
     }
 
     /// <summary>Fused a * b + c with a single rounding.</summary>
-    public static ulong MulAdd(ulong a, ulong b, ulong c, RoundingMode rm, ref FpFlags flags) =>
-        SoftFloat.MulAdd<Binary64Format>(a, b, c, rm, ref flags);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MulAdd(ulong a, ulong b, ulong c, RoundingMode rm, ref FpFlags flags)
+    {
+        if (rm == RoundingMode.NearestEven)
+        {
+            double x = D(a);
+            double y = D(b);
+            double z = D(c);
+            double r = Math.FusedMultiplyAdd(x, y, z);
+            double u1 = x * y;
+
+            // Normal, comfortably in-range product and result (so neither the product's error term nor the result can
+            // be subnormal, and no intermediate sum can overflow); the addend just has to stay below 2^1022.
+            if (Field(Bits(u1)) - SafeLow < SafeHighFma - SafeLow
+                && Field(Bits(r)) - 2 < SafeHighFma - 2
+                && Field(c) < SafeHighFma)
+            {
+                if (!MulAddIsExact(x, y, z, r, u1))
+                {
+                    flags |= FpFlags.Inexact;
+                }
+
+                return Bits(r);
+            }
+        }
+
+        return SoftFloat.MulAdd<Binary64Format>(a, b, c, rm, ref flags);
+    }
+
+    /// <summary>
+    /// Whether r = RN(x*y + z) is exact: Boldo and Muller's ErrFma ("Exact and approximated error of the FMA", IEEE
+    /// TC 2011) writes x*y + z - r exactly as the unevaluated sum gamma + alpha2; with gradual underflow a rounded sum
+    /// is zero only when the exact sum is, so one more addition decides exactness.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MulAddIsExact(double x, double y, double z, double r, double u1)
+    {
+        double u2 = Math.FusedMultiplyAdd(x, y, -u1);
+        (double alpha1, double alpha2) = TwoSum(z, u2);
+        (double beta1, double beta2) = TwoSum(u1, alpha1);
+        double gamma = (beta1 - r) + beta2;
+        return gamma + alpha2 == 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double Sum, double Error) TwoSum(double a, double b)
+    {
+        double s = a + b;
+        double bv = s - a;
+        return (s, (a - (s - bv)) + (b - bv));
+    }
 
     /// <summary>FMIN.D.</summary>
     public static ulong Min(ulong a, ulong b, ref FpFlags flags) => SoftFloat.MinMax<Binary64Format>(a, b, false, ref flags);

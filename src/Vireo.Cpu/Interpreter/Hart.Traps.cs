@@ -15,6 +15,30 @@ internal sealed unsafe partial class Hart
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal void RaiseIllegal(ulong bits) => TakeTrap(TrapCause.IllegalInstruction, bits, interrupt: false);
 
+    /// <summary>Illegal instruction for the instruction at pc, re-reading its bits for tval (rare paths only).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void RaiseIllegalAtPc()
+    {
+        ulong pc = State->Pc;
+        if (!FetchHalfword(pc, out ushort low))
+        {
+            return;
+        }
+
+        uint bits = low;
+        if ((low & 3) == 3)
+        {
+            if (!FetchHalfword(pc + 2, out ushort high))
+            {
+                return;
+            }
+
+            bits |= (uint)high << 16;
+        }
+
+        RaiseIllegal(bits);
+    }
+
     private void TakeTrap(ulong cause, ulong tval, bool interrupt)
     {
         HartState* s = State;

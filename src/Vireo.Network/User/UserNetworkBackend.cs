@@ -89,18 +89,17 @@ public sealed partial class UserNetworkBackend : INetworkBackend
             return;
         }
 
-        if (frame.Length > EthernetHeader.MaxFrameLength + 4 || Interlocked.Increment(ref _queued) > MaxQueuedFrames)
+        if (frame.Length > EthernetHeader.MaxFrameLength + 4)
         {
-            if (frame.Length > EthernetHeader.MaxFrameLength + 4)
-            {
-                Counters.Malformed();
-            }
-            else
-            {
-                Interlocked.Decrement(ref _queued);
-                Counters.QueueFull();
-            }
+            Counters.FrameFromGuest();
+            Counters.Malformed();
+            return;
+        }
 
+        if (Interlocked.Increment(ref _queued) > MaxQueuedFrames)
+        {
+            Interlocked.Decrement(ref _queued);
+            Counters.QueueFull();
             return;
         }
 

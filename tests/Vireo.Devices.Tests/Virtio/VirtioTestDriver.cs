@@ -69,6 +69,9 @@ internal sealed class VirtioTestDriver : IDisposable
     public TestQueue SetupQueue(int index, ushort size)
     {
         ulong area = RamBase + (0x1_0000 * (ulong)(index + 1));
+
+        // A fresh driver zeroes its rings, so nothing from an earlier life of the queue is seen again.
+        WriteBytes(area, new byte[0xc000]);
         Write(VirtioMmioRegister.QueueSel, (uint)index);
         Write(VirtioMmioRegister.QueueNum, size);
         var queue = new TestQueue(Ram, area, area + 0x4000, area + 0x8000, size);
