@@ -1,11 +1,17 @@
 namespace Vireo.Storage.Tests;
 
-/// <summary>A scratch directory deleted when the test ends.</summary>
+/// <summary>
+/// A scratch directory deleted when the test ends. It lives in /dev/shm when available: fsync there costs nothing,
+/// which keeps flush-heavy tests fast on a busy disk (tmpfs supports hole punching and SEEK_DATA/SEEK_HOLE too).
+/// </summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = Directory.CreateTempSubdirectory("vireo-storage-").FullName;
+        const string Shm = "/dev/shm";
+        Path = Directory.Exists(Shm)
+            ? Directory.CreateDirectory(System.IO.Path.Combine(Shm, "vireo-storage-" + Guid.NewGuid().ToString("N"))).FullName
+            : Directory.CreateTempSubdirectory("vireo-storage-").FullName;
     }
 
     public string Path { get; }

@@ -13,6 +13,8 @@ public sealed partial class Qcow2Image
 
     /// <summary>Host offsets of every metadata cluster (header, L1, refcount table and blocks, L2 tables).</summary>
     private readonly HashSet<ulong> _metadata = [];
+    private readonly HashSet<ulong> _refcountBlockOffsets = [];
+    private readonly HashSet<ulong> _l2TableOffsets = [];
     private ulong _fileLength;
     private ulong _lastCompressedEntry;
     private byte[]? _lastCompressedData;
@@ -44,6 +46,11 @@ public sealed partial class Qcow2Image
         if ((l2Offset & _clusterMask) != 0 || l2Offset < _clusterSize || l2Offset + _clusterSize > FileEnd)
         {
             ThrowInvalid($"L2 table offset 0x{l2Offset:x} is misaligned, inside the header or past the end of the file");
+        }
+
+        if (OverlapsFixedTables(l2Offset) || _refcountBlockOffsets.Contains(l2Offset))
+        {
+            ThrowInvalid($"L2 table at 0x{l2Offset:x} overlaps the L1 table, the refcount table or a refcount block");
         }
 
         byte[] bytes = ArrayPool<byte>.Shared.Rent((int)_clusterSize);
@@ -167,6 +174,7 @@ public sealed partial class Qcow2Image
             if (block != 0)
             {
                 _metadata.Add(block);
+                _refcountBlockOffsets.Add(block);
             }
         }
 
@@ -176,8 +184,19 @@ public sealed partial class Qcow2Image
             if (table != 0)
             {
                 _metadata.Add(table);
+                _l2TableOffsets.Add(table);
             }
         }
+    }
+
+    /// <summary>True when a cluster lies in the header, the L1 table or the refcount table.</summary>
+    private bool OverlapsFixedTables(ulong offset)
+    {
+        ulong l1Start = _header.L1TableOffset & ~_clusterMask;
+        ulong l1End = _header.L1TableOffset + ((ulong)_header.L1Size * 8);
+        ulong refStart = _header.RefcountTableOffset;
+        ulong refEnd = refStart + ((ulong)_header.RefcountTableClusters << _clusterBits);
+        return offset < _clusterSize || (offset >= l1Start && offset < l1End) || (offset >= refStart && offset < refEnd);
     }
 
     private void AddMetadataRange(ulong offset, ulong length)
@@ -305,6 +324,7 @@ public sealed partial class Qcow2Image
         }
 
         _metadata.Add(newOffset);
+        _l2TableOffsets.Add(newOffset);
         ulong[] table = new ulong[1UL << _l2Bits];
         CacheL2(newOffset, table);
         SetL1Entry(l1Index, newOffset | Qcow2Entry.Copied);

@@ -146,6 +146,11 @@ public sealed partial class Qcow2Image
             ThrowInvalid($"refcount block offset 0x{offset:x} is misaligned, inside the header or past the end of the file");
         }
 
+        if (OverlapsFixedTables(offset) || _l2TableOffsets.Contains(offset))
+        {
+            ThrowInvalid($"refcount block at 0x{offset:x} overlaps the L1 table, the refcount table or an L2 table");
+        }
+
         block = new byte[_clusterSize];
         ReadFully(_file, offset, block);
         if (_refcountBlocks.Count >= MaxCachedRefcountBlocks)
@@ -181,6 +186,7 @@ public sealed partial class Qcow2Image
         WriteHost(offset, block);
         RandomAccess.FlushToDisk(_file);
         _metadata.Add(offset);
+        _refcountBlockOffsets.Add(offset);
         _refcountBlocks[offset] = block;
         SetRefcountTableEntry(blockIndex, offset);
         _allocationEnd = Math.Max(_allocationEnd, home + 1);
@@ -297,6 +303,7 @@ public sealed partial class Qcow2Image
         foreach ((ulong index, byte[] block) in newBlocks)
         {
             _metadata.Add(table[index]);
+            _refcountBlockOffsets.Add(table[index]);
             _refcountBlocks[table[index]] = block;
         }
 

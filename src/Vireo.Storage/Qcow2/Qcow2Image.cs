@@ -93,7 +93,9 @@ public sealed partial class Qcow2Image : IBlockDevice
     {
         ArgumentNullException.ThrowIfNull(openBacking);
         string full = System.IO.Path.GetFullPath(path);
-        SafeFileHandle file = File.OpenHandle(full, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.Read);
+        // Writers lock exclusively: no second writer, and no writing a file that another chain reads as its backing.
+        SafeFileHandle file = File.OpenHandle(
+            full, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
         IBlockDevice? backing = null;
         try
         {

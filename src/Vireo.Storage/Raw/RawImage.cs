@@ -41,11 +41,13 @@ public sealed class RawImage : IBlockDevice
     public static RawImage Open(string path, bool readOnly)
     {
         string full = System.IO.Path.GetFullPath(path);
+        // A writer locks the file exclusively (flock), so two VMs cannot both write it, nor write a base image
+        // that overlays are reading.
         SafeFileHandle handle = File.OpenHandle(
             full,
             FileMode.Open,
             readOnly ? FileAccess.Read : FileAccess.ReadWrite,
-            readOnly ? FileShare.Read : FileShare.Read);
+            readOnly ? FileShare.Read : FileShare.None);
         try
         {
             long length = RandomAccess.GetLength(handle);

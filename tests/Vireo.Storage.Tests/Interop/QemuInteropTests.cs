@@ -133,6 +133,52 @@ public sealed class QemuInteropTests
     }
 
     [Fact]
+    public void SnapshotsTakenWithoutFlushAsAfterAProcessCrashHaveLeaksAtMostNeverErrors()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("crash.qcow2");
+        DiskImage.Create(path, DiskFormat.Qcow2, 8 << 20, clusterSize: 4096);
+        byte[] model = new byte[8 << 20];
+        using IBlockDevice image = DiskImage.Open(path);
+        for (int round = 0; round < 4; round++)
+        {
+            DiskModel.RunRandomOperations(image, model, seed: 100 + round, operations: 400, maxLength: 64 << 10);
+
+            // What the page cache holds right now is what a kill -9 leaves behind (no flush, clusters reserved).
+            string copy = dir.File($"crash{round}.qcow2");
+            QemuTools.Succeed("cp", "--sparse=always", path, copy);
+            (int code, string output, string error) = QemuTools.Run("qemu-img", "check", "--output=json", copy);
+            Assert.True(code is 0 or 3, $"qemu-img check exited {code}: {output}{error}");
+            using JsonDocument json = JsonDocument.Parse(output);
+            Assert.Equal(0, json.RootElement.GetProperty("check-errors").GetInt32());
+            Assert.False(json.RootElement.TryGetProperty("corruptions", out JsonElement corruptions) && corruptions.GetInt32() != 0, output);
+            File.WriteAllBytes(dir.File("expected.raw"), model);
+            QemuTools.Succeed("qemu-img", "compare", "-f", "qcow2", "-F", "raw", copy, dir.File("expected.raw"));
+        }
+
+        image.Flush();
+        AssertQemuCheckClean(path);
+    }
+
+    [Fact]
+    public void Version2ImagesAreReadButNotWritten()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("v2.qcow2");
+        QemuTools.Succeed("qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=0.10", path, "2M");
+        QemuTools.Succeed("qemu-io", "-c", "write -P 0x3c 4k 100k", path);
+        using (IBlockDevice image = DiskImage.Open(path, readOnly: true))
+        {
+            Assert.Equal(2U, ((Qcow2Image)image).Header.Version);
+            byte[] model = new byte[2 << 20];
+            model.AsSpan(4096, 100 << 10).Fill(0x3c);
+            DiskModel.AssertContent(image, model);
+        }
+
+        Assert.Contains("version 2", Assert.Throws<InvalidDataException>(() => DiskImage.Open(path)).Message);
+    }
+
+    [Fact]
     public void ImageMadeByDiskCreateIsAcceptedByQemu()
     {
         using var dir = new TempDirectory();
@@ -166,7 +212,7 @@ public sealed class QemuInteropTests
         DiskCheckResult leaky = DiskImage.Check(path);
         Assert.Equal(0, leaky.Errors);
         Assert.Equal(1, leaky.Leaks);
-        (int code, _) = QemuTools.Run("qemu-img", "check", path);
+        (int code, _, _) = QemuTools.Run("qemu-img", "check", path);
         Assert.Equal(3, code); // qemu-img: leaks only
 
         // Map guest cluster 1 onto guest cluster 0's data: referenced twice, refcount 1.
@@ -174,14 +220,14 @@ public sealed class QemuInteropTests
         Qcow2ImageTests.PatchBe64(path, (long)l2 + 8, entry0);
         DiskCheckResult corrupt = DiskImage.Check(path);
         Assert.True(corrupt.Errors >= 1, string.Join("\n", corrupt.Messages));
-        (code, _) = QemuTools.Run("qemu-img", "check", path);
+        (code, _, _) = QemuTools.Run("qemu-img", "check", path);
         Assert.Equal(2, code); // qemu-img: corruptions
     }
 
     private static void AssertQemuCheckClean(string path)
     {
-        (int code, string output) = QemuTools.Run("qemu-img", "check", "--output=json", path);
-        Assert.True(code == 0, $"qemu-img check exited {code}: {output}");
+        (int code, string output, string error) = QemuTools.Run("qemu-img", "check", "--output=json", path);
+        Assert.True(code == 0, $"qemu-img check exited {code}: {output}{error}");
         using JsonDocument json = JsonDocument.Parse(output);
         JsonElement root = json.RootElement;
         Assert.Equal(0, root.GetProperty("check-errors").GetInt32());

@@ -8,7 +8,7 @@ namespace Vireo.Storage.Tests.Interop;
 /// </summary>
 internal static class QemuTools
 {
-    public static (int ExitCode, string Output) Run(string tool, params string[] arguments)
+    public static (int ExitCode, string Output, string Error) Run(string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -41,14 +41,14 @@ internal static class QemuTools
                 throw new TimeoutException($"{tool} hung");
             }
 
-            return (process.ExitCode, stdout.Result + stderr.Result);
+            return (process.ExitCode, stdout.Result, stderr.Result);
         }
     }
 
     public static string Succeed(string tool, params string[] arguments)
     {
-        (int code, string output) = Run(tool, arguments);
-        Assert.True(code == 0, $"{tool} {string.Join(' ', arguments)} exited {code}: {output}");
+        (int code, string output, string error) = Run(tool, arguments);
+        Assert.True(code == 0, $"{tool} {string.Join(' ', arguments)} exited {code}: {output}{error}");
         return output;
     }
 }

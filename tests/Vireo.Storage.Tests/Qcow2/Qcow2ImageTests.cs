@@ -134,12 +134,16 @@ public sealed class Qcow2ImageTests
         using var dir = new TempDirectory();
         string path = dir.File("random.qcow2");
         // 512-byte clusters: thousands of allocations, many refcount blocks, and a refcount table that must grow.
-        DiskImage.Create(path, DiskFormat.Qcow2, 24UL << 20, clusterSize: 512);
-        byte[] model = new byte[24 << 20];
+        DiskImage.Create(path, DiskFormat.Qcow2, 16UL << 20, clusterSize: 512);
+        byte[] model = new byte[16 << 20];
+        Assert.Equal(1U, ReadHeader(path).RefcountTableClusters);
         using (IBlockDevice image = DiskImage.Open(path))
         {
             DiskModel.RunRandomOperations(image, model, seed: 42, operations: 4000, maxLength: 32 << 10);
         }
+
+        // One 512-byte refcount table cluster covers 8 MiB of file: the table had to move and grow.
+        Assert.True(ReadHeader(path).RefcountTableClusters > 1);
 
         DiskCheckResult check = DiskImage.Check(path);
         Assert.True(check.IsClean, string.Join("\n", check.Messages));
@@ -203,6 +207,23 @@ public sealed class Qcow2ImageTests
         }
 
         Assert.True(DiskImage.Check(path).IsClean);
+    }
+
+    [Fact]
+    public void AWritableImageCannotBeOpenedTwiceNorUsedAsABackingMeanwhile()
+    {
+        using var dir = new TempDirectory();
+        DiskImage.Create(dir.File("base.qcow2"), DiskFormat.Qcow2, 1 << 20);
+        DiskImage.Create(dir.File("top.qcow2"), DiskFormat.Qcow2, null, "base.qcow2");
+        using (IBlockDevice writer = DiskImage.Open(dir.File("base.qcow2")))
+        {
+            Assert.Throws<IOException>(() => DiskImage.Open(dir.File("base.qcow2")));
+            Assert.Throws<IOException>(() => DiskImage.Open(dir.File("top.qcow2")));
+        }
+
+        using IBlockDevice top = DiskImage.Open(dir.File("top.qcow2"));
+        using IBlockDevice otherReader = DiskImage.Open(dir.File("base.qcow2"), readOnly: true);
+        Assert.Equal(1UL << 20, top.Length);
     }
 
     [Fact]
@@ -340,6 +361,37 @@ public sealed class Qcow2ImageTests
         }
 
         Assert.Equal(tableBefore, ReadBytes(path, (long)header.RefcountTableOffset, 65536));
+    }
+
+    [Fact]
+    public void TablesAliasingOtherMetadataFailRequestsAndAreNeverWritten()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("alias.qcow2");
+        DiskImage.Create(path, DiskFormat.Qcow2, 4 << 20, clusterSize: 4096);
+        Qcow2Header header = ReadHeader(path);
+
+        // L1 entry 0 claims the refcount table is its L2 table.
+        PatchBe64(path, (long)header.L1TableOffset, header.RefcountTableOffset | (1UL << 63));
+        byte[] before = File.ReadAllBytes(path);
+        using (IBlockDevice image = DiskImage.Open(path))
+        {
+            Assert.Contains("overlaps", Assert.Throws<InvalidDataException>(() => image.Read(0, new byte[512])).Message);
+            Assert.Throws<InvalidDataException>(() => image.Write(0, new byte[512]));
+        }
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+
+        // Refcount table entry 0 claims the L1 table is a refcount block: allocation must not scribble on L1.
+        PatchBe64(path, (long)header.L1TableOffset, 0);
+        PatchBe64(path, (long)header.RefcountTableOffset, header.L1TableOffset);
+        before = File.ReadAllBytes(path);
+        using (IBlockDevice image = DiskImage.Open(path))
+        {
+            Assert.Throws<InvalidDataException>(() => image.Write(0, new byte[512]));
+        }
+
+        Assert.Equal(before.AsSpan((int)header.L1TableOffset, 4096).ToArray(), File.ReadAllBytes(path).AsSpan((int)header.L1TableOffset, 4096).ToArray());
     }
 
     private static void SetIncompatible(string path, ulong bits) => PatchBe64(path, 72, bits);
