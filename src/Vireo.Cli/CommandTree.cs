@@ -8,6 +8,10 @@ internal static class CommandTree
     public static RootCommand Create()
     {
         var root = new RootCommand("Vireo: a hosted hypervisor that runs RISC-V (RV64GC) virtual machines in software.");
+        root.Subcommands.Add(Disk.DiskCommand.Create());
+        root.Subcommands.Add(Guest.GuestCommand.Create());
+        root.Subcommands.Add(Dtb.DtbCommand.Create());
+        root.Subcommands.Add(Run.RunCommand.Create());
         return root;
     }
 }

@@ -1,6 +1,7 @@
 using Vireo.Core.Bus;
 using Vireo.Core.Memory;
 using Vireo.Core.Timing;
+using Vireo.Cpu.Interpreter;
 
 namespace Vireo.Cpu;
 
@@ -31,4 +32,7 @@ public sealed class CpuEnvironment
     /// Null when real M-mode firmware (OpenSBI) runs.
     /// </summary>
     public ISupervisorCallHandler? SupervisorCalls { get; set; }
+
+    /// <summary>LR/SC reservations shared by the VM's harts.</summary>
+    internal ReservationTable Reservations { get; } = new();
 }

@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+using Vireo.Cpu.Interpreter;
+
+namespace Vireo.Cpu.Decoding;
+
+/// <summary>
+/// One predecoded instruction: the handler to run and its operands. 16 bytes, 2048 per 4 KiB page (RVC).
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct DecodedInstruction
+{
+    /// <summary>Executes the instruction and advances (or redirects) the pc.</summary>
+    public delegate*<Hart, DecodedInstruction*, void> Handler;
+
+    /// <summary>Immediate; CSR number; rounding mode (bits 0-2) and rs3 (bits 8-12) for FP; raw bits for illegal.</summary>
+    public int Imm;
+
+    /// <summary>Destination register (32 when the instruction names x0).</summary>
+    public byte Rd;
+
+    public byte Rs1;
+    public byte Rs2;
+
+    /// <summary>Instruction length in bytes (2 or 4).</summary>
+    public byte Length;
+}

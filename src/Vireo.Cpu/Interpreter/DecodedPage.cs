@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using Vireo.Cpu.Decoding;
+
+namespace Vireo.Cpu.Interpreter;
+
+/// <summary>The predecoded instruction slots of one 4 KiB physical page (one per halfword, for RVC).</summary>
+internal sealed unsafe class DecodedPage
+{
+    public const int SlotCount = 2048;
+
+    private readonly DecodedInstruction[] _slots = GC.AllocateArray<DecodedInstruction>(SlotCount, pinned: true);
+
+    public DecodedPage()
+    {
+        Pointer = (DecodedInstruction*)Unsafe.AsPointer(ref _slots[0]);
+    }
+
+    /// <summary>Address of the first slot; stable because the array is pinned.</summary>
+    public DecodedInstruction* Pointer { get; }
+
+    /// <summary>The page's code generation the slots were decoded from.</summary>
+    public uint Generation { get; set; }
+
+    /// <summary>False until <see cref="Clear"/> first ran.</summary>
+    public bool Valid { get; set; }
+
+    /// <summary>Points every slot at the decode-on-first-use stub.</summary>
+    public void Clear()
+    {
+        DecodedInstruction* slots = Pointer;
+        for (int i = 0; i < SlotCount; i++)
+        {
+            slots[i].Handler = &Hart.DecodeStub;
+        }
+    }
+}

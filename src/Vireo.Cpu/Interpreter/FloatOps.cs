@@ -1,0 +1,910 @@
+using System.Runtime.CompilerServices;
+using Vireo.Cpu.Decoding;
+using Vireo.Cpu.Fpu;
+using Vireo.Cpu.State;
+
+namespace Vireo.Cpu.Interpreter;
+
+/// <summary>
+/// F and D instructions: register plumbing, NaN-boxing, FS tracking, rounding-mode resolution and fflags accrual around
+/// the soft-float arithmetic in <see cref="Fpu"/>. Imm carries the rm field (bits 0-2) and rs3 (bits 8-12).
+/// </summary>
+internal static unsafe class FloatOps
+{
+    private const ulong BoxMask = 0xFFFF_FFFF_0000_0000;
+    private const uint CanonicalNaN32 = 0x7FC0_0000;
+    private const uint Sign32 = 0x8000_0000;
+    private const ulong Sign64 = 0x8000_0000_0000_0000;
+
+    public static void FaddS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Add(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FaddD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Add(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FsubS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Sub(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FsubD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Sub(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmulS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Mul(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmulD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Mul(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FdivS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Div(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FdivD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Div(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FsqrtS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Sqrt(S(s, d->Rs1), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FsqrtD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Sqrt(s->F[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmaddS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1), S(s, d->Rs2), S(s, d->Imm >> 8), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmaddD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1], s->F[d->Rs2], s->F[(d->Imm >> 8) & 31], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmsubS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1), S(s, d->Rs2), S(s, d->Imm >> 8) ^ Sign32, rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmsubD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1], s->F[d->Rs2], s->F[(d->Imm >> 8) & 31] ^ Sign64, rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FnmsubS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1) ^ Sign32, S(s, d->Rs2), S(s, d->Imm >> 8), rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FnmsubD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1] ^ Sign64, s->F[d->Rs2], s->F[(d->Imm >> 8) & 31], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FnmaddS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1) ^ Sign32, S(s, d->Rs2), S(s, d->Imm >> 8) ^ Sign32, rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FnmaddD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1] ^ Sign64, s->F[d->Rs2], s->F[(d->Imm >> 8) & 31] ^ Sign64, rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FsgnjS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetS(s, d->Rd, (S(s, d->Rs1) & ~Sign32) | (S(s, d->Rs2) & Sign32));
+        s->Pc += 4;
+    }
+
+    public static void FsgnjnS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetS(s, d->Rd, (S(s, d->Rs1) & ~Sign32) | (~S(s, d->Rs2) & Sign32));
+        s->Pc += 4;
+    }
+
+    public static void FsgnjxS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetS(s, d->Rd, S(s, d->Rs1) ^ (S(s, d->Rs2) & Sign32));
+        s->Pc += 4;
+    }
+
+    public static void FsgnjD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetD(s, d->Rd, (s->F[d->Rs1] & ~Sign64) | (s->F[d->Rs2] & Sign64));
+        s->Pc += 4;
+    }
+
+    public static void FsgnjnD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetD(s, d->Rd, (s->F[d->Rs1] & ~Sign64) | (~s->F[d->Rs2] & Sign64));
+        s->Pc += 4;
+    }
+
+    public static void FsgnjxD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetD(s, d->Rd, s->F[d->Rs1] ^ (s->F[d->Rs2] & Sign64));
+        s->Pc += 4;
+    }
+
+    public static void FminS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Min(S(s, d->Rs1), S(s, d->Rs2), ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmaxS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.Max(S(s, d->Rs1), S(s, d->Rs2), ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FminD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Min(s->F[d->Rs1], s->F[d->Rs2], ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmaxD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.Max(s->F[d->Rs1], s->F[d->Rs2], ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FeqS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F32.Eq(S(s, d->Rs1), S(s, d->Rs2), ref flags) ? 1UL : 0UL;
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FeqD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F64.Eq(s->F[d->Rs1], s->F[d->Rs2], ref flags) ? 1UL : 0UL;
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FltS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F32.Lt(S(s, d->Rs1), S(s, d->Rs2), ref flags) ? 1UL : 0UL;
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FltD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F64.Lt(s->F[d->Rs1], s->F[d->Rs2], ref flags) ? 1UL : 0UL;
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FleS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F32.Le(S(s, d->Rs1), S(s, d->Rs2), ref flags) ? 1UL : 0UL;
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FleD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F64.Le(s->F[d->Rs1], s->F[d->Rs2], ref flags) ? 1UL : 0UL;
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FclassS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        s->X[d->Rd] = F32.Classify(S(s, d->Rs1));
+        s->Pc += 4;
+    }
+
+    public static void FclassD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        s->X[d->Rd] = F64.Classify(s->F[d->Rs1]);
+        s->Pc += 4;
+    }
+
+    public static void FcvtWS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = (ulong)(long)F32.ToInt32(S(s, d->Rs1), rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtWuS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = (ulong)(long)(int)F32.ToUInt32(S(s, d->Rs1), rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtLS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = (ulong)F32.ToInt64(S(s, d->Rs1), rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtLuS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F32.ToUInt64(S(s, d->Rs1), rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtSW(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.FromInt32((int)s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtSWu(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.FromUInt32((uint)s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtSL(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.FromInt64((long)s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtSLu(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F32.FromUInt64(s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtWD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = (ulong)(long)F64.ToInt32(s->F[d->Rs1], rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtWuD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = (ulong)(long)(int)F64.ToUInt32(s->F[d->Rs1], rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtLD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = (ulong)F64.ToInt64(s->F[d->Rs1], rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtLuD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        s->X[d->Rd] = F64.ToUInt64(s->F[d->Rs1], rm, ref flags);
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtDW(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.FromInt32((int)s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtDWu(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.FromUInt32((uint)s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtDL(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.FromInt64((long)s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtDLu(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetD(s, d->Rd, F64.FromUInt64(s->X[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtSD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        SetS(s, d->Rd, F64.ToF32(s->F[d->Rs1], rm, ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FcvtDS(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Begin(h, s, d, out RoundingMode rm))
+        {
+            return;
+        }
+
+        FpFlags flags = FpFlags.None;
+        _ = rm;
+        SetD(s, d->Rd, F32.ToF64(S(s, d->Rs1), ref flags));
+        Finish(s, flags);
+        s->Pc += 4;
+    }
+
+    public static void FmvXW(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        s->X[d->Rd] = (ulong)(long)(int)(uint)s->F[d->Rs1];
+        s->Pc += 4;
+    }
+
+    public static void FmvXD(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        s->X[d->Rd] = s->F[d->Rs1];
+        s->Pc += 4;
+    }
+
+    public static void FmvWX(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetS(s, d->Rd, (uint)s->X[d->Rs1]);
+        s->Pc += 4;
+    }
+
+    public static void FmvDX(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (!Enabled(h, s))
+        {
+            return;
+        }
+
+        SetD(s, d->Rd, s->X[d->Rs1]);
+        s->Pc += 4;
+    }
+
+    public static void Flw(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (Enabled(h, s) && LoadStoreOps.TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out uint value))
+        {
+            SetS(s, d->Rd, value);
+            s->Pc += d->Length;
+        }
+    }
+
+    public static void Fld(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (Enabled(h, s) && LoadStoreOps.TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ulong value))
+        {
+            SetD(s, d->Rd, value);
+            s->Pc += d->Length;
+        }
+    }
+
+    public static void Fsw(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (Enabled(h, s) && LoadStoreOps.TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (uint)s->F[d->Rs2]))
+        {
+            s->Pc += d->Length;
+        }
+    }
+
+    public static void Fsd(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        if (Enabled(h, s) && LoadStoreOps.TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, s->F[d->Rs2]))
+        {
+            s->Pc += d->Length;
+        }
+    }
+
+    /// <summary>A single-precision operand: the low half when properly NaN-boxed, otherwise the canonical NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint S(HartState* s, int index)
+    {
+        ulong value = s->F[index & 31];
+        return (value & BoxMask) == BoxMask ? (uint)value : CanonicalNaN32;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetS(HartState* s, int index, uint value)
+    {
+        s->F[index] = BoxMask | value;
+        s->Mstatus |= Mstatus.FsDirty | Mstatus.Sd;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetD(HartState* s, int index, ulong value)
+    {
+        s->F[index] = value;
+        s->Mstatus |= Mstatus.FsDirty | Mstatus.Sd;
+    }
+
+    /// <summary>False (after raising illegal instruction) when mstatus.FS is Off.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Enabled(Hart h, HartState* s)
+    {
+        if ((s->Mstatus & Mstatus.Fs) != 0)
+        {
+            return true;
+        }
+
+        h.RaiseIllegalAtPc();
+        return false;
+    }
+
+    /// <summary>FS check plus the effective rounding mode; reserved modes (static 5/6, dynamic frm &gt; 4) are illegal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Begin(Hart h, HartState* s, DecodedInstruction* d, out RoundingMode rm)
+    {
+        int mode = d->Imm & 7;
+        if (mode == 7)
+        {
+            mode = (int)((s->Fcsr >> 5) & 7);
+        }
+
+        rm = (RoundingMode)mode;
+        if ((s->Mstatus & Mstatus.Fs) != 0 && mode <= 4)
+        {
+            return true;
+        }
+
+        h.RaiseIllegalAtPc();
+        return false;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(HartState* s, FpFlags flags)
+    {
+        if (flags != FpFlags.None)
+        {
+            s->Fcsr |= (ulong)flags;
+            s->Mstatus |= Mstatus.FsDirty | Mstatus.Sd;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Runtime.CompilerServices;
+using Vireo.Cpu.Decoding;
+using Vireo.Cpu.Mmu;
+using Vireo.Cpu.State;
+
+namespace Vireo.Cpu.Interpreter;
+
+/// <summary>Instruction fetch: the execute TLB, the per-physical-page decode cache and its invalidation.</summary>
+internal sealed unsafe partial class Hart
+{
+    /// <summary>Decoded pages kept per hart before the cache starts over (32 KiB each).</summary>
+    private const int MaxDecodedPages = 2048;
+
+    private readonly Dictionary<ulong, DecodedPage> _decodedPages = [];
+
+    /// <summary>Fetch when pc left the current page: execute TLB, translation, decode cache, or an uncached decode.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal DecodedInstruction* FetchSlow()
+    {
+        HartState* s = State;
+        ulong pc = s->Pc;
+        ulong vpn = pc >> 12;
+        ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+        if (entry[0] == (vpn | s->FetchSalt))
+        {
+            ulong cachedPage = entry[2];
+            if (_ram.CodeGenerations[cachedPage] != (uint)entry[3])
+            {
+                DecodedPage revalidated = GetDecodedPage(cachedPage);
+                entry[1] = (ulong)revalidated.Pointer;
+                entry[3] = revalidated.Generation;
+            }
+
+            EnterPage(pc, (DecodedInstruction*)entry[1], cachedPage);
+            return s->FetchSlots + ((pc & PageMask) >> 1);
+        }
+
+        uint privilege = s->Mode;
+        ulong cause = Translate(pc, AccessType.Execute, privilege, out ulong physical);
+        if (cause != NoFault)
+        {
+            RaiseException(cause, pc);
+            return null;
+        }
+
+        if (!_pmp.Allows(physical, 2, AccessType.Execute, privilege))
+        {
+            RaiseException(TrapCause.InstructionAccessFault, pc);
+            return null;
+        }
+
+        if (PageCacheable(physical, AccessType.Execute, privilege))
+        {
+            ulong ramPage = ((physical & ~PageMask) - s->RamBase) >> 12;
+            DecodedPage page = GetDecodedPage(ramPage);
+            entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+            entry[0] = vpn | s->FetchSalt;
+            entry[1] = (ulong)page.Pointer;
+            entry[2] = ramPage;
+            entry[3] = page.Generation;
+            EnterPage(pc, page.Pointer, ramPage);
+            return s->FetchSlots + ((pc & PageMask) >> 1);
+        }
+
+        return DecodeUncached(pc);
+    }
+
+    /// <summary>Slot handler for not-yet-decoded instructions: decodes into the slot, then runs it.</summary>
+    internal static void DecodeStub(Hart hart, DecodedInstruction* d)
+    {
+        HartState* s = hart.State;
+        ulong offset = s->Pc & PageMask;
+        byte* host = s->FetchHost + offset;
+        ushort low = Unsafe.ReadUnaligned<ushort>(host);
+        if ((low & 3) != 3)
+        {
+            Decoder.DecodeCompressed(low, d);
+        }
+        else if (offset <= 4092)
+        {
+            Decoder.Decode(Unsafe.ReadUnaligned<uint>(host), d);
+        }
+        else
+        {
+            // The instruction's upper half is on the next page: decode it every time, without caching.
+            if (!hart.FetchHalfword(s->Pc + 2, out ushort high))
+            {
+                return;
+            }
+
+            DecodedInstruction* scratch = &s->Scratch;
+            Decoder.Decode(low | ((uint)high << 16), scratch);
+            scratch->Handler(hart, scratch);
+            return;
+        }
+
+        d->Handler(hart, d);
+    }
+
+    /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>
+    internal bool FetchHalfword(ulong virtualAddress, out ushort value)
+    {
+        value = 0;
+        uint privilege = State->Mode;
+        ulong cause = Translate(virtualAddress, AccessType.Execute, privilege, out ulong physical);
+        if (cause == NoFault && !_pmp.Allows(physical, 2, AccessType.Execute, privilege))
+        {
+            cause = TrapCause.InstructionAccessFault;
+        }
+
+        if (cause != NoFault)
+        {
+            RaiseException(cause, virtualAddress);
+            return false;
+        }
+
+        byte* host = _ram.TryGetPointer(physical, 2);
+        if (host != null)
+        {
+            value = Unsafe.ReadUnaligned<ushort>(host);
+            return true;
+        }
+
+        if (!ReadDevice(physical, 2, out ulong word))
+        {
+            RaiseException(TrapCause.InstructionAccessFault, virtualAddress);
+            return false;
+        }
+
+        value = (ushort)word;
+        return true;
+    }
+
+    /// <summary>Drops all decoded pages (reset, cache overflow).</summary>
+    internal void FlushDecodedCode()
+    {
+        _decodedPages.Clear();
+        HartState* s = State;
+        for (int i = 0; i < HartState.TlbEntries; i++)
+        {
+            s->ExecTlb[4 * i] = ulong.MaxValue;
+        }
+
+        InvalidateFetch();
+    }
+
+    private DecodedInstruction* DecodeUncached(ulong pc)
+    {
+        if (!FetchHalfword(pc, out ushort low))
+        {
+            return null;
+        }
+
+        DecodedInstruction* scratch = &State->Scratch;
+        if ((low & 3) != 3)
+        {
+            Decoder.DecodeCompressed(low, scratch);
+            return scratch;
+        }
+
+        if (!FetchHalfword(pc + 2, out ushort high))
+        {
+            return null;
+        }
+
+        Decoder.Decode(low | ((uint)high << 16), scratch);
+        return scratch;
+    }
+
+    private void EnterPage(ulong pc, DecodedInstruction* slots, ulong ramPage)
+    {
+        HartState* s = State;
+        s->FetchBase = pc & ~PageMask;
+        s->FetchSlots = slots;
+        s->FetchHost = s->RamPointer + (ramPage << 12);
+        s->FetchPhysical = s->RamBase + (ramPage << 12);
+    }
+
+    private DecodedPage GetDecodedPage(ulong ramPage)
+    {
+        if (!_decodedPages.TryGetValue(ramPage, out DecodedPage? page))
+        {
+            if (_decodedPages.Count >= MaxDecodedPages)
+            {
+                FlushDecodedCode();
+            }
+
+            page = new DecodedPage();
+            _decodedPages.Add(ramPage, page);
+        }
+
+        // Flag first, then read the generation: a store that misses the flag happened before the decode reads it.
+        Volatile.Write(ref _ram.CodePageFlags[ramPage], 1);
+        Interlocked.MemoryBarrier();
+        uint generation = Volatile.Read(ref _ram.CodeGenerations[ramPage]);
+        if (!page.Valid || page.Generation != generation)
+        {
+            page.Clear();
+            page.Generation = generation;
+            page.Valid = true;
+        }
+
+        return page;
+    }
+}

@@ -1,0 +1,440 @@
+using System.Runtime.CompilerServices;
+using Vireo.Core.Bus;
+using Vireo.Core.Memory;
+using Vireo.Core.Timing;
+using Vireo.Cpu.Mmu;
+using Vireo.Cpu.State;
+
+namespace Vireo.Cpu.Interpreter;
+
+/// <summary>
+/// An interpreted RV64GC hart. Hot state lives in an unmanaged <see cref="HartState"/>; instructions are decoded once
+/// per physical page into <see cref="Decoding.DecodedInstruction"/> slots and run through function pointers.
+/// The type is split over several files by concern (run loop, CSRs, traps, memory, translation).
+/// </summary>
+internal sealed unsafe partial class Hart : IHart
+{
+    /// <summary>Instructions per block between checks of interrupts, timers and requests.</summary>
+    internal const long BlockSize = 1024;
+
+    /// <summary>Instructions between reads of the machine clock for timer compares.</summary>
+    private const ulong TimerCheckInterval = 4096;
+
+    private const int RequestTlbFlushBit = 1;
+    private const int RequestCodeFlushBit = 2;
+    private const int RequestWakeBit = 4;
+
+    /// <summary>The hot state; handlers reach everything through this pointer.</summary>
+    internal readonly HartState* State;
+
+    private readonly HartState[] _stateStorage;
+    private readonly CpuEnvironment _environment;
+    private readonly PhysicalBus _bus;
+    private readonly GuestRam _ram;
+    private readonly MachineClock _clock;
+    private readonly ReservationTable _reservations;
+    private readonly Pmp _pmp = new();
+    private readonly ManualResetEventSlim _wake = new(false, 1);
+    private readonly Lock _runStateLock = new();
+
+    private ulong _retired;
+    private ulong _nextTimerCheck;
+    private bool _waitingForInterrupt;
+    private volatile bool _exitRequested;
+    private int _requests;
+    private volatile HartRunState _runState;
+    private ulong _timerCompare = ulong.MaxValue;
+
+    public Hart(int hartId, CpuEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        HartId = hartId;
+        _environment = environment;
+        _bus = environment.Bus;
+        _ram = environment.Ram;
+        _clock = environment.Clock;
+        _reservations = environment.Reservations;
+        _reservations.Register(hartId);
+        _stateStorage = GC.AllocateArray<HartState>(1, pinned: true);
+        State = (HartState*)Unsafe.AsPointer(ref _stateStorage[0]);
+        State->RamPointer = _ram.Pointer;
+        State->RamBase = _ram.BaseAddress;
+        State->RamSize = _ram.Size;
+        State->CodeFlags = _ram.CodePageFlags;
+        State->ReservationsActive = _reservations.ActiveCount;
+        Reset(stopped: false);
+    }
+
+    public int HartId { get; }
+
+    public ulong Pc
+    {
+        get => State->Pc;
+        set
+        {
+            State->Pc = value;
+            InvalidateFetch();
+        }
+    }
+
+    public PrivilegeMode Mode
+    {
+        get => (PrivilegeMode)State->Mode;
+        set => SetMode((int)value);
+    }
+
+    public HartRunState RunState => _runState;
+
+    public ulong InstructionsRetired => Volatile.Read(ref _retired);
+
+    public ulong TimerCompare
+    {
+        get => Volatile.Read(ref _timerCompare);
+        set
+        {
+            Volatile.Write(ref _timerCompare, value);
+            PostRequest(RequestWakeBit);
+        }
+    }
+
+    /// <summary>True while the VM serves S-mode ecalls in host code (no M-mode firmware).</summary>
+    internal bool BuiltInFirmware => _environment.SupervisorCalls is not null;
+
+    public ulong GetRegister(int index) => (uint)index < 32 ? State->X[index] : 0;
+
+    public void SetRegister(int index, ulong value)
+    {
+        if (index > 0 && index < 32)
+        {
+            State->X[index] = value;
+        }
+    }
+
+    /// <summary>Reads f<paramref name="index"/> as raw bits.</summary>
+    internal ulong GetFloatRegister(int index) => State->F[index & 31];
+
+    /// <summary>Writes f<paramref name="index"/> as raw bits.</summary>
+    internal void SetFloatRegister(int index, ulong value) => State->F[index & 31] = value;
+
+    public void Reset(bool stopped)
+    {
+        HartState* s = State;
+        for (int i = 0; i < 34; i++)
+        {
+            s->X[i] = 0;
+        }
+
+        for (int i = 0; i < 32; i++)
+        {
+            s->F[i] = 0;
+        }
+
+        s->Pc = _environment.ResetVector;
+        s->Mstatus = Mstatus.XlenBits;
+        s->Fcsr = 0;
+        ResetCsrs();
+        _pmp.Reset();
+        if (BuiltInFirmware)
+        {
+            // Like KVM: with no M-mode firmware the guest owns every S-delegable trap and all of memory.
+            _medeleg = MedelegWritable;
+            _mideleg = MidelegWritable;
+            _pmp.WriteAddress(0, ulong.MaxValue);
+            _pmp.WriteConfig(0, 0x1F);
+        }
+
+        _reservations.Release(HartId, 0);
+        _waitingForInterrupt = false;
+        SetMode(3);
+        FlushTlb();
+        FlushDecodedCode();
+        _runState = stopped ? HartRunState.Stopped : HartRunState.Started;
+        _wake.Set();
+    }
+
+    public void Run()
+    {
+        try
+        {
+            while (!_exitRequested)
+            {
+                if (_runState == HartRunState.Stopped)
+                {
+                    WaitForWake(Timeout.InfiniteTimeSpan);
+                    continue;
+                }
+
+                if (Volatile.Read(ref _requests) != 0)
+                {
+                    ServiceRequests(Interlocked.Exchange(ref _requests, 0));
+                }
+
+                if (_retired >= _nextTimerCheck)
+                {
+                    UpdateTimers();
+                }
+
+                ulong pending = PendingAndEnabled();
+                if (pending != 0)
+                {
+                    _waitingForInterrupt = false;
+                    TryTakeInterrupt(pending);
+                }
+                else if (_waitingForInterrupt)
+                {
+                    WaitInWfi();
+                    continue;
+                }
+
+                RunBlock(BlockSize);
+            }
+        }
+        finally
+        {
+            _exitRequested = false;
+        }
+    }
+
+    /// <summary>Runs up to <paramref name="count"/> instructions with no interrupt or request checks (tests, benchmarks).</summary>
+    internal void RunBlock(long count)
+    {
+        HartState* s = State;
+        s->Budget = count;
+        s->BlockLength = count;
+        while (s->Budget > 0)
+        {
+            s->Budget--;
+            ulong offset = s->Pc - s->FetchBase;
+            Decoding.DecodedInstruction* d = offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : FetchSlow();
+            if (d != null)
+            {
+                d->Handler(this, d);
+            }
+        }
+
+        Volatile.Write(ref _retired, _retired + (ulong)(s->BlockLength - s->Budget));
+    }
+
+    /// <summary>Executes exactly one instruction, then services what the run loop would (tests).</summary>
+    internal void Step()
+    {
+        UpdateTimers();
+        ulong pending = PendingAndEnabled();
+        if (pending != 0)
+        {
+            _waitingForInterrupt = false;
+            if (TryTakeInterrupt(pending))
+            {
+                return;
+            }
+        }
+
+        RunBlock(1);
+    }
+
+    /// <summary>Ends the current block after this instruction so the run loop re-checks interrupts and requests.</summary>
+    internal void EndBlock()
+    {
+        HartState* s = State;
+        s->BlockLength -= s->Budget;
+        s->Budget = 0;
+    }
+
+    /// <summary>Instructions retired including the current block's progress.</summary>
+    internal ulong RetiredNow => _retired + (ulong)(State->BlockLength - State->Budget);
+
+    public void RequestExit()
+    {
+        _exitRequested = true;
+        _wake.Set();
+    }
+
+    public bool Start(ulong startAddress, ulong opaque, PrivilegeMode mode)
+    {
+        lock (_runStateLock)
+        {
+            if (_runState != HartRunState.Stopped)
+            {
+                return false;
+            }
+
+            State->Pc = startAddress;
+            State->X[10] = (ulong)HartId;
+            State->X[11] = opaque;
+            _satp = 0;
+            State->Mstatus &= ~(Mstatus.Mprv | Mstatus.Sie | Mstatus.Mie);
+            SetMode((int)mode);
+            FlushTlb();
+            _waitingForInterrupt = false;
+            _runState = HartRunState.Started;
+        }
+
+        _wake.Set();
+        return true;
+    }
+
+    public void Stop()
+    {
+        lock (_runStateLock)
+        {
+            _runState = HartRunState.Stopped;
+        }
+
+        EndBlock();
+    }
+
+    public void RequestTlbFlush() => PostRequest(RequestTlbFlushBit);
+
+    public void RequestInstructionCacheFlush() => PostRequest(RequestCodeFlushBit);
+
+    public void SetPending(ulong mipMask, bool level)
+    {
+        const ulong HardwareBits = Core.Interrupts.MipBits.Msip | Core.Interrupts.MipBits.Mtip | Core.Interrupts.MipBits.Seip | Core.Interrupts.MipBits.Meip;
+        ulong hardware = mipMask & HardwareBits;
+        if (hardware != 0)
+        {
+            if (level)
+            {
+                Interlocked.Or(ref _mipHardware, hardware);
+            }
+            else
+            {
+                Interlocked.And(ref _mipHardware, ~hardware);
+            }
+        }
+
+        // SSIP is software-writable; the built-in SBI raises it for IPIs from other threads.
+        if ((mipMask & Core.Interrupts.MipBits.Ssip) != 0)
+        {
+            if (level)
+            {
+                Interlocked.Or(ref _mipSoftware, Core.Interrupts.MipBits.Ssip);
+            }
+            else
+            {
+                Interlocked.And(ref _mipSoftware, ~Core.Interrupts.MipBits.Ssip);
+            }
+        }
+
+        PostRequest(RequestWakeBit);
+    }
+
+    private void PostRequest(int bit)
+    {
+        Interlocked.Or(ref _requests, bit);
+        _wake.Set();
+    }
+
+    private void ServiceRequests(int requests)
+    {
+        if ((requests & RequestTlbFlushBit) != 0)
+        {
+            FlushTlb();
+        }
+
+        if ((requests & RequestCodeFlushBit) != 0)
+        {
+            InvalidateFetch();
+        }
+
+        if ((requests & RequestWakeBit) != 0)
+        {
+            UpdateTimers();
+        }
+    }
+
+    private void UpdateTimers()
+    {
+        ulong now = _clock.Now;
+        ulong bits = 0;
+        if (now >= Volatile.Read(ref _timerCompare))
+        {
+            bits |= Core.Interrupts.MipBits.Mtip;
+        }
+
+        if (SstcActive && now >= _stimecmp)
+        {
+            bits |= Core.Interrupts.MipBits.Stip;
+        }
+
+        _mipTimer = bits;
+        _nextTimerCheck = _retired + TimerCheckInterval;
+    }
+
+    private void WaitInWfi()
+    {
+        _wake.Reset();
+        if (Volatile.Read(ref _requests) != 0 || _exitRequested)
+        {
+            return;
+        }
+
+        ulong deadline = Volatile.Read(ref _timerCompare);
+        if (SstcActive && _stimecmp < deadline)
+        {
+            deadline = _stimecmp;
+        }
+
+        TimeSpan timeout = _clock.Until(deadline);
+        if (timeout == TimeSpan.Zero)
+        {
+            UpdateTimers();
+            return;
+        }
+
+        // Bounded so a guest clock jump (mtime write, snapshot) cannot strand the hart.
+        if (timeout > TimeSpan.FromMilliseconds(100))
+        {
+            timeout = TimeSpan.FromMilliseconds(100);
+        }
+
+        _runState = HartRunState.Waiting;
+        WaitForWake(timeout);
+        if (_runState == HartRunState.Waiting)
+        {
+            _runState = HartRunState.Started;
+        }
+
+        UpdateTimers();
+    }
+
+    private void WaitForWake(TimeSpan timeout)
+    {
+        _wake.Wait(timeout);
+        _wake.Reset();
+    }
+
+    /// <summary>Sets the privilege mode and the TLB tag salts that depend on it.</summary>
+    internal void SetMode(int mode)
+    {
+        State->Mode = (byte)mode;
+        UpdateSalts();
+        InvalidateFetch();
+    }
+
+    /// <summary>Recomputes TLB tag salts after a change of mode, MPRV/MPP, SUM or MXR.</summary>
+    internal void UpdateSalts()
+    {
+        HartState* s = State;
+        ulong status = s->Mstatus;
+        ulong dataPrivilege = DataPrivilege;
+        ulong salt = 1 + dataPrivilege + ((status & Mstatus.Sum) != 0 ? 4UL : 0) + ((status & Mstatus.Mxr) != 0 ? 8UL : 0);
+        s->DataSalt = salt << 52;
+        s->FetchSalt = (1UL + s->Mode) << 52;
+    }
+
+    /// <summary>Privilege used for loads and stores: MPP when M-mode sets MPRV.</summary>
+    internal uint DataPrivilege
+    {
+        get
+        {
+            HartState* s = State;
+            if (s->Mode == 3 && (s->Mstatus & Mstatus.Mprv) != 0)
+            {
+                return (uint)((s->Mstatus >> Mstatus.MppShift) & 3);
+            }
+
+            return s->Mode;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using Vireo.Cpu.Decoding;
+
+namespace Vireo.Cpu.State;
+
+/// <summary>
+/// The architectural and hot-path state of one hart, in unmanaged memory with a fixed layout, so the interpreter's
+/// handlers (and a later JIT) address everything through one pointer. Fields that are not touched per instruction live
+/// on the managed <c>Hart</c> object instead.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct HartState
+{
+    /// <summary>Entries in each direct-mapped software TLB (read, write, execute).</summary>
+    public const int TlbEntries = 256;
+
+    /// <summary>Register index the decoder substitutes for rd = x0, so handlers can write without a branch.</summary>
+    public const int SinkRegister = 32;
+
+    /// <summary>x0..x31, then the x0 write sink, then padding.</summary>
+    public fixed ulong X[34];
+
+    /// <summary>f0..f31 as raw bits (single-precision values NaN-boxed).</summary>
+    public fixed ulong F[32];
+
+    public ulong Pc;
+
+    /// <summary>Instructions left in the current block; handlers that change global state set it to zero.</summary>
+    public long Budget;
+
+    /// <summary>Length the current block started with, minus what was cut off by an early end.</summary>
+    public long BlockLength;
+
+    /// <summary>Guest virtual address of the page whose decoded slots <see cref="FetchSlots"/> points at.</summary>
+    public ulong FetchBase;
+
+    public DecodedInstruction* FetchSlots;
+
+    /// <summary>Host address of the RAM page being executed (to read raw instruction bits when decoding).</summary>
+    public byte* FetchHost;
+
+    /// <summary>Guest physical address of the page being executed.</summary>
+    public ulong FetchPhysical;
+
+    /// <summary>Bits 52+ of read/write TLB tags: effective data privilege, SUM and MXR.</summary>
+    public ulong DataSalt;
+
+    /// <summary>Bits 52+ of execute TLB tags: current privilege.</summary>
+    public ulong FetchSalt;
+
+    public byte* RamPointer;
+    public ulong RamBase;
+    public ulong RamSize;
+    public byte* CodeFlags;
+    public int* ReservationsActive;
+
+    public ulong Mstatus;
+
+    /// <summary>fflags in bits 0-4, frm in bits 5-7.</summary>
+    public ulong Fcsr;
+
+    public byte Mode;
+
+    /// <summary>Scratch slot for instructions that cannot be cached (crossing a page, fetched from MMIO).</summary>
+    public DecodedInstruction Scratch;
+
+    /// <summary>Read TLB: pairs of (tag, host address minus guest virtual address).</summary>
+    public fixed ulong ReadTlb[TlbEntries * 2];
+
+    /// <summary>Write TLB: pairs of (tag, host address minus guest virtual address).</summary>
+    public fixed ulong WriteTlb[TlbEntries * 2];
+
+    /// <summary>Execute TLB: quadruples of (tag, decoded slots, RAM page index, code generation).</summary>
+    public fixed ulong ExecTlb[TlbEntries * 4];
+}

@@ -1,0 +1,357 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Vireo.Network.Packets;
+
+namespace Vireo.Network.User;
+
+/// <summary>
+/// User-mode NAT (<c>--net user</c>): a rootless TCP/IP stack in managed code that gives the guest the network
+/// 10.0.2.0/24 with a gateway (10.0.2.2, which also reaches the host's loopback), a DNS forwarder (10.0.2.3), a DHCP
+/// server (handing out 10.0.2.15), ICMP echo, and UDP and TCP NAT onto host sockets, plus host port forwards.
+/// </summary>
+/// <remarks>
+/// Everything runs on one event-loop thread per back-end: guest frames are queued by <see cref="Send"/>, host socket
+/// completions are posted back to the loop, and timers are checked against the injected <see cref="TimeProvider"/>.
+/// No state is shared with other back-ends.
+/// </remarks>
+public sealed partial class UserNetworkBackend : INetworkBackend
+{
+    private const int MaxQueuedFrames = 4096;
+    private const long TickMs = 10;
+
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly ConcurrentQueue<(byte[] Buffer, int Length)> _frames = new();
+    private readonly ConcurrentQueue<Action> _work = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly byte[] _tx = new byte[EthernetHeader.MaxFrameLength + 64];
+    private readonly List<TcpConnection> _flushList = [];
+    private Thread? _thread;
+    private IFrameReceiver? _receiver;
+    private volatile bool _stopping;
+    private int _queued;
+    private long _nextTick;
+    private ushort _ipId;
+    private uint _issCounter;
+    private MacAddress _guestMac;
+    private long _lastArpRequest = long.MinValue;
+
+    /// <summary>Creates the back-end and binds the host ports of every forward.</summary>
+    /// <exception cref="NetworkOptionsException">A forwarded host port cannot be bound.</exception>
+    public UserNetworkBackend(UserNetworkOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _startTimestamp = _time.GetTimestamp();
+        _issCounter = (uint)Random.Shared.Next();
+        DnsServers = options.DnsServers ?? ResolvConf.ReadNameservers(options.ResolvConfPath);
+        try
+        {
+            OpenForwards();
+        }
+        catch
+        {
+            DisposeSockets();
+            throw;
+        }
+    }
+
+    public UserNetworkOptions Options { get; }
+
+    public UserNetworkCounters Counters { get; } = new();
+
+    /// <summary>The resolvers DNS queries are forwarded to (empty: every query gets SERVFAIL).</summary>
+    public IReadOnlyList<IPEndPoint> DnsServers { get; }
+
+    /// <summary>Milliseconds since creation on the injected clock.</summary>
+    internal long NowMs => (long)_time.GetElapsedTime(_startTimestamp).TotalMilliseconds;
+
+    public void Attach(IFrameReceiver receiver)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        if (_receiver is not null)
+        {
+            throw new InvalidOperationException("The back-end is already attached.");
+        }
+
+        _receiver = receiver;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "vireo-net-user" };
+        _thread.Start();
+    }
+
+    public void Send(ReadOnlySpan<byte> frame)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        if (frame.Length > EthernetHeader.MaxFrameLength + 4)
+        {
+            Counters.FrameFromGuest();
+            Counters.Malformed();
+            return;
+        }
+
+        if (Interlocked.Increment(ref _queued) > MaxQueuedFrames)
+        {
+            Interlocked.Decrement(ref _queued);
+            Counters.QueueFull();
+            return;
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(frame.Length, 1));
+        frame.CopyTo(copy);
+        _frames.Enqueue((copy, frame.Length));
+        _wake.Set();
+    }
+
+    /// <summary>
+    /// Waits until the loop has handled everything queued before the call (guest frames and host events).
+    /// For tests and orderly shutdown; returns false on timeout.
+    /// </summary>
+    public bool WaitIdle(TimeSpan timeout)
+    {
+        if (_thread is null)
+        {
+            return true;
+        }
+
+        using var done = new ManualResetEventSlim();
+        Post(done.Set);
+        return done.Wait(timeout);
+    }
+
+    /// <summary>Wakes the loop so it re-reads the clock (tests that advance a fake clock call this).</summary>
+    public void Wake() => _wake.Set();
+
+    internal void Post(Action action)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _work.Enqueue(action);
+        _wake.Set();
+    }
+
+    private void Loop()
+    {
+        try
+        {
+            while (!_stopping)
+            {
+                RunOnce();
+                long wait = Math.Clamp(_nextTick - NowMs, 1, 20);
+                _wake.WaitOne(TimeSpan.FromMilliseconds(wait));
+            }
+        }
+        finally
+        {
+            DisposeSockets();
+        }
+    }
+
+    private void RunOnce()
+    {
+        while (_frames.TryDequeue(out (byte[] Buffer, int Length) item))
+        {
+            Interlocked.Decrement(ref _queued);
+            try
+            {
+                Counters.FrameFromGuest();
+                HandleFrame(item.Buffer.AsSpan(0, item.Length));
+            }
+#pragma warning disable CA1031 // A bug must not take the VM's network down; it is counted and the frame dropped.
+            catch (Exception)
+            {
+                Counters.InternalError();
+            }
+#pragma warning restore CA1031
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+
+            if (_flushList.Count > 32)
+            {
+                FlushConnections();
+            }
+        }
+
+        while (_work.TryDequeue(out Action? action))
+        {
+            try
+            {
+                action();
+            }
+#pragma warning disable CA1031 // As above: count, keep serving.
+            catch (Exception)
+            {
+                Counters.InternalError();
+            }
+#pragma warning restore CA1031
+        }
+
+        long now = NowMs;
+        if (now >= _nextTick)
+        {
+            _nextTick = now + TickMs;
+            try
+            {
+                OnTick(now);
+            }
+#pragma warning disable CA1031 // As above: count, keep serving.
+            catch (Exception)
+            {
+                Counters.InternalError();
+            }
+#pragma warning restore CA1031
+        }
+
+        FlushConnections();
+    }
+
+    private void FlushConnections()
+    {
+        // Connections flush once per batch of frames, so one ACK can cover several received segments.
+        for (int i = 0; i < _flushList.Count; i++)
+        {
+            TcpConnection connection = _flushList[i];
+            connection.FlushQueued = false;
+            connection.Flush();
+        }
+
+        _flushList.Clear();
+    }
+
+    internal void QueueFlush(TcpConnection connection)
+    {
+        if (!connection.FlushQueued)
+        {
+            connection.FlushQueued = true;
+            _flushList.Add(connection);
+        }
+    }
+
+    private void OnTick(long now)
+    {
+        TickTcp(now);
+        TickUdp(now);
+        TickDns(now);
+    }
+
+    internal uint NewInitialSequence()
+    {
+        _issCounter += 64000 + (uint)Random.Shared.Next(1 << 16);
+        return _issCounter;
+    }
+
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _wake.Set();
+        if (_thread is null)
+        {
+            DisposeSockets();
+        }
+        else if (_thread != Thread.CurrentThread)
+        {
+            _thread.Join();
+        }
+
+        _wake.Dispose();
+    }
+
+    private void DisposeSockets()
+    {
+        CloseForwards();
+        CloseAllTcp();
+        CloseAllUdp();
+        CloseDns();
+    }
+
+    /// <summary>Writes Ethernet and IPv4 headers around the payload already at offset 34 of the transmit buffer.</summary>
+    internal bool EmitIp(uint source, uint destination, byte protocol, int payloadLength)
+    {
+        Span<byte> frame = _tx;
+        Ipv4Header.Write(frame[EthernetHeader.Length..], source, destination, protocol, payloadLength, _ipId++);
+        return Deliver(EthernetHeader.Length + Ipv4Header.MinLength + payloadLength);
+    }
+
+    private bool Deliver(int length)
+    {
+        if (_receiver is null)
+        {
+            return false;
+        }
+
+        if (_guestMac.IsZero)
+        {
+            RequestGuestMac();
+            Counters.GuestBusy();
+            return false;
+        }
+
+        new EthernetHeader(_guestMac, GuestAddresses.GatewayMac, EthernetHeader.TypeIpv4).Write(_tx);
+        if (!_receiver.Receive(_tx.AsSpan(0, length)))
+        {
+            Counters.GuestBusy();
+            return false;
+        }
+
+        Counters.FrameToGuest();
+        return true;
+    }
+
+    /// <summary>Builds and sends a TCP segment of <paramref name="connection"/> to the guest.</summary>
+    internal bool EmitTcp(TcpConnection connection, uint seq, uint ack, TcpFlags flags, ushort window, int dataOffset,
+        int dataLength, ByteRing? data = null, ushort mss = 0, int windowScale = -1)
+    {
+        FlowKey key = connection.Key;
+        return EmitTcpRaw(key.RemoteIp, key.GuestIp, key.RemotePort, key.GuestPort, seq, ack, flags, window,
+            dataOffset, dataLength, data, mss, windowScale);
+    }
+
+    private bool EmitTcpRaw(uint source, uint destination, ushort sourcePort, ushort destinationPort, uint seq,
+        uint ack, TcpFlags flags, ushort window, int dataOffset = 0, int dataLength = 0, ByteRing? data = null,
+        ushort mss = 0, int windowScale = -1)
+    {
+        const int TcpStart = EthernetHeader.Length + Ipv4Header.MinLength;
+        int headerLength = TcpHeader.HeaderLengthFor(mss, windowScale);
+        if (dataLength > 0 && data is not null)
+        {
+            data.CopyTo(dataOffset, _tx.AsSpan(TcpStart + headerLength, dataLength));
+        }
+
+        TcpHeader.Write(_tx.AsSpan(TcpStart), source, destination, sourcePort, destinationPort, seq, ack, flags,
+            window, dataLength, mss, windowScale);
+        return EmitIp(source, destination, Ipv4Header.ProtocolTcp, headerLength + dataLength);
+    }
+
+    /// <summary>Sends a UDP datagram to the guest (the data is copied into the frame).</summary>
+    internal bool EmitUdp(uint source, ushort sourcePort, uint destination, ushort destinationPort,
+        ReadOnlySpan<byte> data)
+    {
+        const int UdpStart = EthernetHeader.Length + Ipv4Header.MinLength;
+        if (data.Length > EthernetHeader.MaxFrameLength - UdpStart - UdpHeader.Length)
+        {
+            // Would need IP fragmentation, which the stack does not do toward the guest.
+            Counters.Unsupported();
+            return false;
+        }
+
+        data.CopyTo(_tx.AsSpan(UdpStart + UdpHeader.Length));
+        UdpHeader.Write(_tx.AsSpan(UdpStart), source, destination, sourcePort, destinationPort, data.Length);
+        return EmitIp(source, destination, Ipv4Header.ProtocolUdp, UdpHeader.Length + data.Length);
+    }
+}

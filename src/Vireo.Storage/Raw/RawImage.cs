@@ -1,0 +1,163 @@
+using Microsoft.Win32.SafeHandles;
+using Vireo.Storage.Host;
+
+namespace Vireo.Storage.Raw;
+
+/// <summary>
+/// A raw disk image: the file is the virtual disk byte for byte. Positional I/O on one handle
+/// (<see cref="RandomAccess"/>) makes concurrent requests safe without a lock. Discard and write-zeroes punch holes
+/// where the host file system allows, otherwise they write zeroes.
+/// </summary>
+public sealed class RawImage : IBlockDevice
+{
+    private const int ZeroChunk = 1 << 20;
+
+    private readonly SafeFileHandle _handle;
+    private bool _disposed;
+
+    private RawImage(SafeFileHandle handle, string path, bool readOnly, ulong length)
+    {
+        _handle = handle;
+        Path = path;
+        IsReadOnly = readOnly;
+        Length = length;
+    }
+
+    /// <summary>Full path of the image file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>The file size rounded down to whole 512-byte sectors.</remarks>
+    public ulong Length { get; }
+
+    /// <inheritdoc/>
+    public bool IsReadOnly { get; }
+
+    /// <summary>Bytes the file really occupies on the host (holes excluded).</summary>
+    public long AllocatedBytes => HostFile.AllocatedBytes(_handle);
+
+    /// <summary>Opens an existing raw image.</summary>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static RawImage Open(string path, bool readOnly)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        SafeFileHandle handle = File.OpenHandle(
+            full,
+            FileMode.Open,
+            readOnly ? FileAccess.Read : FileAccess.ReadWrite,
+            readOnly ? FileShare.Read : FileShare.Read);
+        try
+        {
+            long length = RandomAccess.GetLength(handle);
+            return new RawImage(handle, full, readOnly, (ulong)length & ~511UL);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a sparse raw image of <paramref name="size"/> bytes at <paramref name="path"/> (which must not exist).</summary>
+    internal static void CreateFile(string path, ulong size)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        RandomAccess.SetLength(handle, checked((long)size));
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    /// <inheritdoc/>
+    public void Read(ulong offset, Span<byte> destination)
+    {
+        CheckRange(offset, (ulong)destination.Length);
+        int done = 0;
+        while (done < destination.Length)
+        {
+            int n = RandomAccess.Read(_handle, destination[done..], (long)offset + done);
+            if (n == 0)
+            {
+                // The file shrank under us: what is not there reads as zero, like a hole.
+                destination[done..].Clear();
+                return;
+            }
+
+            done += n;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Write(ulong offset, ReadOnlySpan<byte> source)
+    {
+        CheckWritable();
+        CheckRange(offset, (ulong)source.Length);
+        RandomAccess.Write(_handle, source, (long)offset);
+    }
+
+    /// <inheritdoc/>
+    public void Flush()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!IsReadOnly)
+        {
+            RandomAccess.FlushToDisk(_handle);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Discard(ulong offset, ulong length) => WriteZeroes(offset, length);
+
+    /// <inheritdoc/>
+    public void WriteZeroes(ulong offset, ulong length)
+    {
+        CheckWritable();
+        CheckRange(offset, length);
+        if (length == 0 || HostFile.TryPunchHole(_handle, (long)offset, (long)length))
+        {
+            return;
+        }
+
+        byte[] zeroes = new byte[(int)Math.Min(length, ZeroChunk)];
+        ulong done = 0;
+        while (done < length)
+        {
+            int n = (int)Math.Min((ulong)zeroes.Length, length - done);
+            RandomAccess.Write(_handle, zeroes.AsSpan(0, n), (long)(offset + done));
+            done += (ulong)n;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _handle.Dispose();
+        }
+    }
+
+    private void CheckWritable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsReadOnly)
+        {
+            ThrowReadOnly();
+        }
+    }
+
+    private void CheckRange(ulong offset, ulong length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (offset > Length || length > Length - offset)
+        {
+            ThrowOutOfRange(offset, length);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowReadOnly() => throw new IOException("the disk image is read-only");
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ThrowOutOfRange(ulong offset, ulong length) =>
+        throw new IOException($"request at {offset} (+{length}) is outside the {Length}-byte disk");
+}
