@@ -96,6 +96,8 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
     /// <summary>True when no notification is pending and no request is in flight (for tests and shutdown).</summary>
     public bool IsIdle => _worker.IsIdle && _device.IsIdle;
 
+    internal string DebugState => $"status 0x{Status:x}, worker {_worker.DebugState}, device idle {_device.IsIdle}, queue 0: {_queues[0].DebugState}";
+
     /// <inheritdoc/>
     public Virtqueue GetQueue(int index) => _queues[index];
 

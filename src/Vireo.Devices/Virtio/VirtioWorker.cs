@@ -56,8 +56,10 @@ internal sealed class VirtioWorker : IDisposable
     /// <summary>Drops pending notifications (device reset).</summary>
     public void ClearPending() => Interlocked.Exchange(ref _pending, 0);
 
-    /// <summary>True when no notification waits and no batch runs.</summary>
-    public bool IsIdle => Volatile.Read(ref _pending) == 0 && Volatile.Read(ref _busy) == 0;
+    /// <summary>True when no batch runs and no notification waits (a stopped worker ignores notifications).</summary>
+    public bool IsIdle => Volatile.Read(ref _busy) == 0 && (Volatile.Read(ref _pending) == 0 || !_enabled);
+
+    internal string DebugState => $"pending {Volatile.Read(ref _pending)}, busy {Volatile.Read(ref _busy)}, enabled {_enabled}, thread {_thread.ThreadState}";
 
     private void Run()
     {

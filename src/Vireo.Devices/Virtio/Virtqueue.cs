@@ -162,6 +162,15 @@ public sealed unsafe class Virtqueue
         return error == null ? VirtqueuePopResult.Chain : VirtqueuePopResult.Malformed;
     }
 
+    /// <summary>True when the driver published chains not yet taken (a peek: re-arms nothing). Worker thread only.</summary>
+    public bool HasAvailable => IsReady && ReadAvailIdx() != _lastAvail;
+
+    /// <summary>
+    /// Gives back the chain the last successful <see cref="TryPop"/> took, so the next pop returns it again (a receive
+    /// queue that found its buffer too small for the packet at hand). Worker thread only, before any other pop.
+    /// </summary>
+    public void UndoPop() => _lastAvail--;
+
     /// <summary>
     /// Puts a finished chain in the used ring. Returns true when the driver wants an interrupt for it (EVENT_IDX
     /// used_event, or VIRTQ_AVAIL_F_NO_INTERRUPT without EVENT_IDX). Safe from any thread.
@@ -201,6 +210,8 @@ public sealed unsafe class Virtqueue
             return (ushort)(newIdx - usedEvent - 1) < (ushort)(newIdx - old);
         }
     }
+
+    internal string DebugState => IsReady ? $"size {Size}, last avail {_lastAvail}, avail idx {ReadAvailIdx()}, used idx {_usedIdx}" : "not ready";
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ushort ReadAvailIdx() => Volatile.Read(ref *(ushort*)(_avail + 2));

@@ -23,14 +23,18 @@ internal sealed class MemoryBlockDevice(ulong length, bool readOnly = false) : I
 
     public ulong GatedOffset { get; set; }
 
+    /// <summary>Set once a read reached the gate.</summary>
+    public ManualResetEventSlim GatedReadStarted { get; } = new(false);
+
     /// <summary>When set, every read and write at this offset throws an <see cref="IOException"/>.</summary>
     public ulong? FailingOffset { get; set; }
 
     public void Read(ulong offset, Span<byte> destination)
     {
-        if (offset == GatedOffset)
+        if (offset == GatedOffset && ReadGate != null)
         {
-            ReadGate?.Wait(TimeSpan.FromSeconds(10));
+            GatedReadStarted.Set();
+            ReadGate.Wait(TimeSpan.FromSeconds(30));
         }
 
         ThrowIfFailing(offset);
@@ -65,9 +69,7 @@ internal sealed class MemoryBlockDevice(ulong length, bool readOnly = false) : I
         _bytes.AsSpan((int)offset, (int)length).Clear();
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => GatedReadStarted.Dispose();
 
     private void ThrowIfFailing(ulong offset)
     {

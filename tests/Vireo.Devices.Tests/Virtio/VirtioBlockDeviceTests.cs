@@ -325,7 +325,7 @@ public sealed class VirtioBlockDeviceTests
         using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
         TestQueue queue = driver.Start(Features, 64, 1)[0];
         Submit(driver, queue, VirtioBlockRequestType.In, 0, (driver.Alloc(512), 512, true));
-        VirtioTestDriver.WaitUntil(() => !driver.Transport.IsIdle, "the request to start");
+        VirtioTestDriver.WaitUntil(() => _disk.GatedReadStarted.IsSet, "the request to reach the disk");
         var reset = Task.Run(() => driver.Write(VirtioMmioRegister.Status, 0));
         Thread.Sleep(20);
         Assert.False(reset.IsCompleted);

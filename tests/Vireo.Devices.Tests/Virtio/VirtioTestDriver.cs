@@ -122,23 +122,25 @@ internal sealed class VirtioTestDriver : IDisposable
 
     public void WriteBytes(ulong address, ReadOnlySpan<byte> bytes) => Assert.True(Ram.TryWrite(address, bytes));
 
-    /// <summary>Waits (at most 10 s) until <paramref name="condition"/> holds.</summary>
+    /// <summary>Waits (at most 30 s: the build machine can be heavily overloaded) until <paramref name="condition"/> holds.</summary>
     public static void WaitUntil(Func<bool> condition, string what)
     {
         var watch = Stopwatch.StartNew();
+        var spin = default(SpinWait);
         while (!condition())
         {
-            if (watch.Elapsed > TimeSpan.FromSeconds(10))
+            if (watch.Elapsed > TimeSpan.FromSeconds(30))
             {
                 Assert.Fail("Timed out waiting for " + what);
             }
 
-            Thread.Yield();
+            // Spins first, then sleeps: a busy waiter must not keep the device's worker off the CPU.
+            spin.SpinOnce(sleep1Threshold: 20);
         }
     }
 
     /// <summary>Waits until the device served every notification and finished every request.</summary>
-    public void WaitIdle() => WaitUntil(() => Transport.IsIdle, "the device to go idle");
+    public void WaitIdle() => WaitUntil(() => Transport.IsIdle, "the device to go idle (" + Transport.DebugState + ")");
 
     public void WaitUsed(TestQueue queue, int count) => WaitUntil(() => queue.UsedIdx == (ushort)count, $"{count} used entries");
 

@@ -162,7 +162,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
                 continue;
             }
 
-            VirtqueuePopResult result = queue.TryPop(request.Chain, out string? error);
+            VirtqueuePopResult result = Transport.IsLive ? queue.TryPop(request.Chain, out string? error) : Stopped(out error);
             if (result != VirtqueuePopResult.Chain)
             {
                 ReturnSlot(request);
@@ -186,6 +186,13 @@ public sealed class VirtioBlockDevice : VirtioDevice
         {
             Execute(held);
         }
+    }
+
+    private static VirtqueuePopResult Stopped(out string? error)
+    {
+        // The device failed or is being reset while this thread waited for a free slot: take nothing more.
+        error = null;
+        return VirtqueuePopResult.Empty;
     }
 
     /// <summary>Serves one request, completes it into the used ring and frees its slot. Any thread.</summary>
