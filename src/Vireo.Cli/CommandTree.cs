@@ -9,6 +9,9 @@ internal static class CommandTree
     {
         var root = new RootCommand("Vireo: a hosted hypervisor that runs RISC-V (RV64GC) virtual machines in software.");
         root.Subcommands.Add(Disk.DiskCommand.Create());
+        root.Subcommands.Add(Guest.GuestCommand.Create());
+        root.Subcommands.Add(Dtb.DtbCommand.Create());
+        root.Subcommands.Add(Run.RunCommand.Create());
         root.Subcommands.Add(Switch.SwitchCommand.Create());
         return root;
     }

@@ -30,5 +30,10 @@ internal static class Program
             Console.Error.WriteLine($"vireo: {error.Message}");
             return ExitCodes.BadInput;
         }
+        catch (Guest.GuestBuildException error)
+        {
+            Console.Error.WriteLine($"vireo: {error.Message}");
+            return ExitCodes.Failure;
+        }
     }
 }

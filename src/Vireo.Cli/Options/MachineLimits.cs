@@ -1,0 +1,41 @@
+namespace Vireo.Cli.Options;
+
+/// <summary>The ranges the machine options (<c>--memory</c>, <c>--cpus</c>) accept, shared by <c>run</c> and <c>dtb</c>.</summary>
+internal static class MachineLimits
+{
+    public const ulong MinMemory = 16UL << 20;
+
+    public const ulong MaxMemory = 64UL << 30;
+
+    public const int MinCpus = 1;
+
+    public const int MaxCpus = 64;
+
+    /// <summary>Parses and range-checks <c>--memory</c>; throws <see cref="UserErrorException"/> on bad input.</summary>
+    public static ulong ParseMemory(string? text)
+    {
+        ulong bytes = SizeParser.Parse(text, "--memory");
+        if (bytes is < MinMemory or > MaxMemory)
+        {
+            throw new UserErrorException($"--memory: {text} is out of range (16M to 64G).");
+        }
+
+        if ((bytes & 0xFFF) != 0)
+        {
+            throw new UserErrorException($"--memory: {text} is not a multiple of 4K.");
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Range-checks <c>--cpus</c>; throws <see cref="UserErrorException"/> on bad input.</summary>
+    public static int CheckCpus(int cpus)
+    {
+        if (cpus is < MinCpus or > MaxCpus)
+        {
+            throw new UserErrorException($"--cpus: {cpus} is out of range ({MinCpus} to {MaxCpus}).");
+        }
+
+        return cpus;
+    }
+}

@@ -1,0 +1,261 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Vireo.Cli.Guest;
+using Vireo.Cli.Options;
+using Vireo.Cpu.Interpreter;
+using Vireo.Machine;
+using Vireo.Machine.Boot;
+
+namespace Vireo.Cli.Run;
+
+/// <summary><c>vireo run</c>: boots a VM on the terminal (the default guest when no kernel is given).</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var options = new RunOptions();
+        var command = new Command("run", "Boot a virtual machine (the default guest unless --kernel is given) on this terminal. Ctrl-A X quits, Ctrl-A C shows status.");
+        options.AddTo(command);
+        command.SetAction(parse => Execute(parse, options));
+        return command;
+    }
+
+    private static int Execute(ParseResult parse, RunOptions options)
+    {
+        string? exec = parse.GetValue(options.Exec);
+        MachineConfig config = BuildConfig(parse, options, exec);
+        (Stream? serial, bool serialIsTerminal) = OpenSerial(parse.GetValue(options.Serial)!);
+        using var writer = serial is null ? null : new ConsoleWriter(serial);
+        ConsoleOutput output = writer is null ? static _ => { } : writer.Write;
+
+        VirtMachine machine;
+        try
+        {
+            machine = new VirtMachine(config, new InterpreterEngine(), output);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UserErrorException(e.Message);
+        }
+
+        using (machine)
+        {
+            machine.Diagnostics = message => System.Console.Error.WriteLine($"vireo: {message}");
+            using TerminalRawMode? raw = exec is null && serialIsTerminal ? TerminalRawMode.TryEnter() : null;
+            using var stop = new CancellationTokenSource();
+            if (exec is null)
+            {
+                StartInputPump(machine, writer, stop.Token);
+            }
+
+            MachineExit exit;
+            try
+            {
+                exit = machine.Run();
+            }
+            catch (BootImageException e)
+            {
+                throw new UserErrorException(e.Message);
+            }
+            finally
+            {
+                stop.Cancel();
+                writer?.Flush();
+                raw?.Restore();
+            }
+
+            return Report(exit, machine, serialIsTerminal, exec is not null);
+        }
+    }
+
+    private static MachineConfig BuildConfig(ParseResult parse, RunOptions options, string? exec)
+    {
+        var config = new MachineConfig
+        {
+            MemorySize = MachineLimits.ParseMemory(parse.GetValue(options.Memory)),
+            CpuCount = MachineLimits.CheckCpus(parse.GetValue(options.Cpus)),
+            NoReboot = parse.GetValue(options.NoReboot),
+        };
+
+        string bios = parse.GetValue(options.Bios)!;
+        config.FirmwarePath = bios == "builtin" ? null : RequireFile(bios, "--bios");
+        config.Console = parse.GetValue(options.Console) switch
+        {
+            "serial" => ConsoleDevice.Serial,
+            "virtio" => ConsoleDevice.Virtio,
+            string other => throw new UserErrorException($"--console must be serial or virtio (got '{other}')"),
+            null => ConsoleDevice.Serial,
+        };
+
+        string? kernel = parse.GetValue(options.Kernel);
+        string? initrd = parse.GetValue(options.Initrd);
+        bool firmwareOnly = kernel is null && config.FirmwarePath is not null && initrd is null && exec is null && parse.GetResult(options.Bios) is not null
+            && !IsOpenSbi(config.FirmwarePath);
+        if (kernel is null && !firmwareOnly)
+        {
+            // The default guest: build it on first use, then boot its kernel and initramfs.
+            GuestArtifacts artifacts = LocateOrBuildDefaultGuest();
+            kernel = artifacts.Kernel;
+            initrd ??= artifacts.Initrd;
+        }
+
+        config.KernelPath = kernel is null ? null : RequireFile(kernel, "--kernel");
+        config.InitrdPath = initrd is null ? null : RequireFile(initrd, "--initrd");
+
+        string console = config.Console == ConsoleDevice.Serial ? "console=ttyS0" : "console=hvc0";
+        string append = parse.GetValue(options.Append) ?? (config.FirmwarePath is null ? $"{console} earlycon=sbi" : $"{console} earlycon");
+        if (exec is not null)
+        {
+            append = $"{append} quiet {ExecCommandLine.Encode(exec)}";
+        }
+
+        config.CommandLine = append;
+        return config;
+    }
+
+    private static bool IsOpenSbi(string path) => Path.GetFileName(path).StartsWith("fw_", StringComparison.Ordinal);
+
+    private static GuestArtifacts LocateOrBuildDefaultGuest()
+    {
+        if (GuestArtifacts.TryLocate(out GuestArtifacts? artifacts, out _) && artifacts is not null)
+        {
+            return artifacts;
+        }
+
+        System.Console.Error.WriteLine("vireo: the default guest is not built yet; building it now (first time about 15 minutes)");
+        if (GuestBuildScript.Locate().Build() != 0)
+        {
+            throw new GuestBuildException("building the default guest failed (see the messages above)");
+        }
+
+        return GuestArtifacts.Locate();
+    }
+
+    private static string RequireFile(string path, string option)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UserErrorException($"{option}: {path}: no such file");
+        }
+
+        return path;
+    }
+
+    private static (Stream? Stream, bool IsTerminal) OpenSerial(string spec)
+    {
+        if (spec == "stdio")
+        {
+            return (System.Console.OpenStandardOutput(), !System.Console.IsInputRedirected);
+        }
+
+        if (spec == "none")
+        {
+            return (null, false);
+        }
+
+        if (spec.StartsWith("file:", StringComparison.Ordinal) && spec.Length > 5)
+        {
+            try
+            {
+                return (new FileStream(spec[5..], FileMode.Create, FileAccess.Write, FileShare.Read), false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UserErrorException($"--serial: {e.Message}");
+            }
+        }
+
+        throw new UserErrorException($"--serial must be stdio, file:PATH or none (got '{spec}')");
+    }
+
+    private static void StartInputPump(VirtMachine machine, ConsoleWriter? writer, CancellationToken stop)
+    {
+        var thread = new Thread(() => PumpInput(machine, writer, stop)) { IsBackground = true, Name = "vireo console input" };
+        thread.Start();
+    }
+
+    private static void PumpInput(VirtMachine machine, ConsoleWriter? writer, CancellationToken stop)
+    {
+        using Stream input = System.Console.OpenStandardInput();
+        var filter = new EscapeKeyFilter();
+        byte[] buffer = new byte[256];
+        byte[] forward = new byte[256];
+        while (!stop.IsCancellationRequested)
+        {
+            int read;
+            try
+            {
+                read = input.Read(buffer, 0, buffer.Length);
+            }
+            catch (IOException)
+            {
+                return;
+            }
+
+            if (read <= 0)
+            {
+                return; // end of input: the guest keeps running
+            }
+
+            int count = 0;
+            for (int i = 0; i < read; i++)
+            {
+                EscapeAction action = filter.Feed(buffer[i], out bool pass);
+                if (pass)
+                {
+                    forward[count++] = buffer[i];
+                }
+
+                switch (action)
+                {
+                    case EscapeAction.Quit:
+                        machine.Stop("quit from the console (Ctrl-A X)");
+                        return;
+                    case EscapeAction.Status:
+                        writer?.Write(System.Text.Encoding.UTF8.GetBytes($"\r\n{StatusLine(machine)}\r\n"));
+                        break;
+                    case EscapeAction.Help:
+                        writer?.Write("\r\n[vireo] Ctrl-A X quit · Ctrl-A C status · Ctrl-A Ctrl-A send Ctrl-A\r\n"u8);
+                        break;
+                }
+            }
+
+            if (count > 0)
+            {
+                machine.SendConsoleInput(forward.AsSpan(0, count), stop);
+            }
+        }
+    }
+
+    private static string StatusLine(VirtMachine machine)
+    {
+        double seconds = Math.Max(machine.Uptime.TotalSeconds, 1e-3);
+        ulong instructions = machine.InstructionsRetired;
+        return $"[vireo] harts {machine.Harts.Count} · {instructions:N0} instructions · {instructions / seconds / 1e6:F1} MIPS · up {seconds:F1} s";
+    }
+
+    private static int Report(MachineExit exit, VirtMachine machine, bool consoleShown, bool exec)
+    {
+        switch (exit.Kind)
+        {
+            case MachineExitKind.PowerOff:
+            case MachineExitKind.Reset:
+            case MachineExitKind.Stopped:
+                return ExitCodes.Success;
+            case MachineExitKind.Failure when exec && exit.Code != 0 && exit.Reason.StartsWith("guest reported failure code", StringComparison.Ordinal):
+                // --exec: the command's own exit status, already visible in its output.
+                return exit.Code;
+            default:
+                if (!consoleShown)
+                {
+                    foreach (string line in machine.Tail.Lines)
+                    {
+                        System.Console.Error.WriteLine(line);
+                    }
+                }
+
+                System.Console.Error.WriteLine($"vireo: {exit.Reason}");
+                return exit.Code == 0 ? ExitCodes.Failure : exit.Code;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace Vireo.Cli.Run;
+
+/// <summary>The options that describe a VM, shared by <c>run</c> and any command that needs the same board.</summary>
+internal sealed class RunOptions
+{
+    public Option<string?> Kernel { get; } = new("--kernel") { Description = "Kernel to boot: a RISC-V Linux Image or an ELF file (default: the default guest's)" };
+
+    public Option<string?> Initrd { get; } = new("--initrd") { Description = "Initial RAM disk (default: the default guest's, when booting it)" };
+
+    public Option<string?> Append { get; } = new("--append") { Description = "Kernel command line (replaces the default)" };
+
+    public Option<string> Memory { get; } = new("--memory", "-m") { Description = "Guest RAM, 16M to 64G", DefaultValueFactory = _ => "256M" };
+
+    public Option<int> Cpus { get; } = new("--cpus", "-c") { Description = "Number of harts", DefaultValueFactory = _ => 1 };
+
+    public Option<string> Bios { get; } = new("--bios") { Description = "M-mode firmware: 'builtin' (host SBI, no firmware) or a file (OpenSBI fw_jump.bin / fw_dynamic.bin, a bare-metal ELF)", DefaultValueFactory = _ => "builtin" };
+
+    public Option<string> Serial { get; } = new("--serial") { Description = "Where the UART goes: stdio, file:PATH or none", DefaultValueFactory = _ => "stdio" };
+
+    public Option<string> Console { get; } = new("--console") { Description = "Guest console device: serial (ttyS0) or virtio (hvc0)", DefaultValueFactory = _ => "serial" };
+
+    public Option<string?> Exec { get; } = new("--exec") { Description = "Run CMD in the default guest's shell, stream its output, power off and exit with its status" };
+
+    public Option<bool> NoReboot { get; } = new("--no-reboot") { Description = "Exit instead of rebooting when the guest resets" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Kernel);
+        command.Options.Add(Initrd);
+        command.Options.Add(Append);
+        command.Options.Add(Memory);
+        command.Options.Add(Cpus);
+        command.Options.Add(Bios);
+        command.Options.Add(Serial);
+        command.Options.Add(Console);
+        command.Options.Add(Exec);
+        command.Options.Add(NoReboot);
+    }
+}

@@ -1,0 +1,31 @@
+using Vireo.Machine.Firmware;
+
+namespace Vireo.Machine;
+
+public sealed partial class VirtMachine
+{
+    /// <summary>The board services the built-in SBI calls into: the console and system reset.</summary>
+    private sealed class SbiPlatform(VirtMachine machine) : ISbiPlatform
+    {
+        public void ConsoleWrite(ReadOnlySpan<byte> bytes) => machine.WriteConsole(bytes);
+
+        // Console input goes to the console device (UART or virtio-console); the SBI console only writes.
+        public int ConsoleRead() => -1;
+
+        public void SystemReset(SystemResetKind kind, bool failure)
+        {
+            if (failure)
+            {
+                machine.SignalExit(new MachineExit(MachineExitKind.Failure, 1, "guest requested a system reset for a failure"), reboot: false);
+            }
+            else if (kind == SystemResetKind.Shutdown)
+            {
+                machine.SignalExit(new MachineExit(MachineExitKind.PowerOff, 0, "guest powered off"), reboot: false);
+            }
+            else
+            {
+                machine.SignalExit(new MachineExit(MachineExitKind.Reset, 0, "guest reset"), reboot: true);
+            }
+        }
+    }
+}

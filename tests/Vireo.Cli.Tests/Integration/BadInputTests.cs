@@ -1,0 +1,35 @@
+namespace Vireo.Cli.Tests.Integration;
+
+/// <summary>Bad input to <c>vireo run</c> gives one clear line on stderr and exit code 2, never a stack trace.</summary>
+public sealed class BadInputTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
+
+    [Theory]
+    [InlineData("--kernel", "/nonexistent/Image")]
+    [InlineData("--memory", "8M")]
+    [InlineData("--memory", "lots")]
+    [InlineData("--cpus", "0")]
+    [InlineData("--serial", "carrier-pigeon")]
+    [InlineData("--bogus-option", "1")]
+    public void BadOptionsExitWithTwoAndOneLine(string option, string value)
+    {
+        string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll"); // exists, so only the option under test is wrong
+        string[] args = option == "--kernel" ? ["run", option, value] : ["run", "--kernel", kernel, option, value];
+        VireoProcess.Result result = VireoProcess.Run(Timeout, args);
+        Assert.Equal(2, result.ExitCode);
+        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("vireo: ", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFileThatIsNotAKernelIsRefused()
+    {
+        string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
+        VireoProcess.Result result = VireoProcess.Run(Timeout, "run", "--kernel", kernel, "--serial", "none");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("not a kernel", result.Stderr, StringComparison.Ordinal);
+    }
+}

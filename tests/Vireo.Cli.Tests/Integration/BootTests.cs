@@ -1,0 +1,53 @@
+namespace Vireo.Cli.Tests.Integration;
+
+/// <summary>Boots the real default guest (Linux 6.1 + BusyBox) and checks it through <c>vireo run --exec</c>.</summary>
+[Collection(nameof(GuestBootCollection))]
+public sealed class BootTests
+{
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(5);
+
+    private static VireoProcess.Result Exec(string command, params string[] extra)
+    {
+        string[] args = ["run", "--exec", command, .. extra];
+        return VireoProcess.Run(BootTimeout, args);
+    }
+
+    [Fact]
+    public void UnameReportsRiscv64()
+    {
+        VireoProcess.Result result = Exec("uname -m");
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("riscv64", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void NprocSeesEveryHart(int cpus)
+    {
+        VireoProcess.Result result = Exec("echo cpus=$(nproc)", "--cpus", cpus.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains($"cpus={cpus}", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(42)]
+    public void CommandExitStatusBecomesTheProcessExitCode(int status)
+    {
+        VireoProcess.Result result = Exec($"echo before-exit; exit {status}");
+        Assert.Equal(status, result.ExitCode);
+        Assert.Contains("before-exit", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BootsThroughDebianOpenSbiFwJump()
+    {
+        const string firmware = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin";
+        Assert.True(File.Exists(firmware), $"{firmware} is missing: the test setup installs Debian's opensbi package");
+        VireoProcess.Result result = Exec("uname -m", "--bios", firmware);
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("riscv64", result.Stdout, StringComparison.Ordinal);
+    }
+}
