@@ -23,6 +23,8 @@ namespace Vireo.Machine;
 /// </summary>
 public sealed partial class VirtMachine : IDisposable
 {
+    private const int ScounterenCsr = 0x106;
+
     private readonly MachineConfig _config;
     private readonly GuestRam _ram;
     private readonly PhysicalBus _bus;
@@ -286,6 +288,12 @@ public sealed partial class VirtMachine : IDisposable
             hart.SetRegister(10, (ulong)hart.HartId);
             hart.SetRegister(11, dtbAddress);
             hart.SetRegister(12, BootRom.Base + BootRom.DynamicInfoOffset);
+            if (builtIn)
+            {
+                // What OpenSBI does before it enters the kernel: let U-mode read cycle, time and instret (the vDSO's
+                // clock_gettime uses rdtime). Linux itself only sets scounteren from its PMU driver.
+                hart.WriteCsr(ScounterenCsr, 0x7);
+            }
         }
     }
 

@@ -50,4 +50,14 @@ public sealed class BootTests
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("riscv64", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void UserSpaceReadsTheTimerThroughTheVdso()
+    {
+        // dd and date call clock_gettime, which reads the time CSR from U-mode: the firmware must allow it.
+        VireoProcess.Result result = Exec("dd if=/dev/zero of=/tmp/probe bs=1k count=16 && date +%Y > /dev/null && echo clock-ok");
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("clock-ok", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Illegal instruction", result.Stdout, StringComparison.Ordinal);
+    }
 }
