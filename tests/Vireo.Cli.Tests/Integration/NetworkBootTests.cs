@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Vireo.Cli.Tests.Integration;
+
+/// <summary>Boots the default guest with <c>--net user</c> and talks to a real server on the host's loopback.</summary>
+[Collection(nameof(GuestBootCollection))]
+public sealed class NetworkBootTests
+{
+    private static readonly TimeSpan s_bootTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task GuestGetsItsAddressByDhcpAndFetchesAHostFileByteExact()
+    {
+        byte[] payload = RandomNumberGenerator.GetBytes(1 << 20);
+        string expected = Convert.ToHexStringLower(SHA256.HashData(payload));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task server = ServeOnce(listener, payload);
+
+        // udhcpc's lease line proves DHCP; the address is then set by hand (the guest ships no udhcpc script).
+        string command = string.Create(
+            CultureInfo.InvariantCulture,
+            $"ip link set eth0 up; udhcpc -i eth0 -n -q -s /bin/true; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2; wget -q -O - http://10.0.2.2:{port}/file | sha256sum");
+        VireoProcess.Result result = await Task.Run(() => VireoProcess.Run(s_bootTimeout, "run", "--net", "user", "--exec", command));
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("lease of 10.0.2.15 obtained", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(expected, result.Stdout, StringComparison.Ordinal);
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Answers one HTTP GET with <paramref name="payload"/>: enough of a server for busybox wget.</summary>
+    private static Task ServeOnce(TcpListener listener, byte[] payload) => Task.Run(async () =>
+    {
+        using TcpClient client = await listener.AcceptTcpClientAsync();
+        NetworkStream stream = client.GetStream();
+        var request = new StringBuilder();
+        byte[] buffer = new byte[1024];
+        while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            int read = await stream.ReadAsync(buffer);
+            if (read == 0)
+            {
+                return;
+            }
+
+            request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        string header = string.Create(CultureInfo.InvariantCulture, $"HTTP/1.0 200 OK\r\nContent-Length: {payload.Length}\r\nConnection: close\r\n\r\n");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(header));
+        await stream.WriteAsync(payload);
+        client.Client.Shutdown(SocketShutdown.Send);
+    });
+}
