@@ -57,7 +57,11 @@ internal sealed class VirtioWorker : IDisposable
     public void ClearPending() => Interlocked.Exchange(ref _pending, 0);
 
     /// <summary>True when no batch runs and no notification waits (a stopped worker ignores notifications).</summary>
-    public bool IsIdle => Volatile.Read(ref _busy) == 0 && (Volatile.Read(ref _pending) == 0 || !_enabled);
+    /// <remarks>
+    /// Pending is read before busy: the worker raises busy before it takes the pending bits, so in this order a batch
+    /// that is about to run is always seen (the other order could read busy as 0, then pending as already taken).
+    /// </remarks>
+    public bool IsIdle => (Volatile.Read(ref _pending) == 0 || !_enabled) && Volatile.Read(ref _busy) == 0;
 
     internal string DebugState => $"pending {Volatile.Read(ref _pending)}, busy {Volatile.Read(ref _busy)}, enabled {_enabled}, thread {_thread.ThreadState}";
 
