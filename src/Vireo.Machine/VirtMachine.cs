@@ -109,7 +109,7 @@ public sealed partial class VirtMachine : IDisposable
             }
             else
             {
-                _bus.Map(address, new EmptyVirtioSlot());
+                _bus.Map(address, new VirtioMmioEmptySlot());
             }
         }
     }

@@ -3,13 +3,13 @@ namespace Vireo.Cli.Options;
 /// <summary>The ranges the machine options (<c>--memory</c>, <c>--cpus</c>) accept, shared by <c>run</c> and <c>dtb</c>.</summary>
 internal static class MachineLimits
 {
-    public const ulong MinMemory = 16UL << 20;
+    public const ulong MinMemory = Machine.MachineConfig.MinMemory;
 
-    public const ulong MaxMemory = 64UL << 30;
+    public const ulong MaxMemory = Machine.MachineConfig.MaxMemory;
 
     public const int MinCpus = 1;
 
-    public const int MaxCpus = 64;
+    public const int MaxCpus = Machine.MachineConfig.MaxCpus;
 
     /// <summary>Parses and range-checks <c>--memory</c>; throws <see cref="UserErrorException"/> on bad input.</summary>
     public static ulong ParseMemory(string? text)
