@@ -56,7 +56,7 @@ public sealed partial class Qcow2Image
         byte[] bytes = ArrayPool<byte>.Shared.Rent((int)_clusterSize);
         try
         {
-            ReadFully(_file, l2Offset, bytes.AsSpan(0, (int)_clusterSize));
+            _file.Read(l2Offset, bytes.AsSpan(0, (int)_clusterSize));
             ulong[] table = DecodeTable(bytes.AsSpan(0, (int)_clusterSize));
             CacheL2(l2Offset, table);
             return table;
@@ -81,7 +81,7 @@ public sealed partial class Qcow2Image
         }
     }
 
-    private void ReadHost(ulong host, Span<byte> destination) => ReadFully(_file, host, destination);
+    private void ReadHost(ulong host, Span<byte> destination) => _file.Read(host, destination);
 
     private void ReadSpecial(ulong entry, ulong guestOffset, Span<byte> destination)
     {
@@ -134,7 +134,7 @@ public sealed partial class Qcow2Image
         }
 
         byte[] compressed = new byte[(int)Math.Min(size, _fileLength - offset)];
-        ReadFully(_file, offset, compressed);
+        _file.Read(offset, compressed);
         byte[] output = new byte[_clusterSize];
         using (var stream = new DeflateStream(new MemoryStream(compressed, writable: false), CompressionMode.Decompress))
         {
@@ -349,7 +349,7 @@ public sealed partial class Qcow2Image
 
     private void WriteHost(ulong offset, ReadOnlySpan<byte> data)
     {
-        RandomAccess.Write(_file, data, (long)offset);
+        _file.Write(offset, data);
         _fileLength = Math.Max(_fileLength, offset + (ulong)data.Length);
     }
 

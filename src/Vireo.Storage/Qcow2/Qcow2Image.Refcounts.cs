@@ -32,7 +32,7 @@ public sealed partial class Qcow2Image
             }
 
             // The refcounts must be on stable storage before any table points at these clusters.
-            RandomAccess.FlushToDisk(_file);
+            _file.Flush();
         }
 
         return _reserved.Dequeue();
@@ -81,7 +81,7 @@ public sealed partial class Qcow2Image
         SetRefcount(cluster, count - 1);
         if (count == 1)
         {
-            HostFile.TryPunchHole(_file, (long)(cluster << _clusterBits), (long)_clusterSize);
+            HostFile.TryPunchHole(_file.Handle, (long)(cluster << _clusterBits), (long)_clusterSize);
             _freeHint = Math.Min(_freeHint, cluster);
         }
     }
@@ -152,7 +152,7 @@ public sealed partial class Qcow2Image
         }
 
         block = new byte[_clusterSize];
-        ReadFully(_file, offset, block);
+        _file.Read(offset, block);
         if (_refcountBlocks.Count >= MaxCachedRefcountBlocks)
         {
             _refcountBlocks.Clear();
@@ -184,7 +184,7 @@ public sealed partial class Qcow2Image
         WriteRefcount(block, cluster - first, value);
         ulong offset = home << _clusterBits;
         WriteHost(offset, block);
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
         _metadata.Add(offset);
         _refcountBlockOffsets.Add(offset);
         _refcountBlocks[offset] = block;
@@ -282,13 +282,13 @@ public sealed partial class Qcow2Image
 
         ulong tableOffset = start << _clusterBits;
         WriteHost(tableOffset, tableBytes);
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
 
         Span<byte> header = stackalloc byte[12];
         BinaryPrimitives.WriteUInt64BigEndian(header, tableOffset);
         BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)tableClusters);
         WriteHost(48, header);
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
 
         ulong oldOffset = _header.RefcountTableOffset;
         ulong oldClusters = _header.RefcountTableClusters;

@@ -23,7 +23,7 @@ namespace Vireo.Storage.Qcow2;
 /// </remarks>
 public sealed partial class Qcow2Image : IBlockDevice
 {
-    private readonly SafeFileHandle _file;
+    private readonly ImageFile _file;
     private readonly Qcow2Header _header;
     private readonly int _clusterBits;
     private readonly ulong _clusterSize;
@@ -35,7 +35,7 @@ public sealed partial class Qcow2Image : IBlockDevice
     private bool _disposed;
 
     private Qcow2Image(
-        SafeFileHandle file, string path, Qcow2Header header, ulong fileLength, ulong[] l1, ulong[] refcountTable,
+        ImageFile file, string path, Qcow2Header header, ulong fileLength, ulong[] l1, ulong[] refcountTable,
         IBlockDevice? backing, string? backingPath, bool readOnly)
     {
         _file = file;
@@ -82,34 +82,35 @@ public sealed partial class Qcow2Image : IBlockDevice
     public bool IsReadOnly { get; }
 
     /// <summary>Bytes the image file really occupies on the host (holes excluded).</summary>
-    public long AllocatedBytes => HostFile.AllocatedBytes(_file);
+    public long AllocatedBytes => HostFile.AllocatedBytes(_file.Handle);
 
     /// <summary>
     /// Opens a qcow2 image. <paramref name="openBacking"/> opens the backing file (full path, format from the header
     /// extension or null to probe); it is how the caller enforces chain-loop detection.
     /// </summary>
     /// <exception cref="InvalidDataException">The image is not valid qcow2 or uses unsupported features.</exception>
-    public static Qcow2Image Open(string path, bool readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking)
+    /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
+    public static Qcow2Image Open(
+        string path, bool readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking, DiskCacheMode cache = DiskCacheMode.Writeback)
     {
         ArgumentNullException.ThrowIfNull(openBacking);
         string full = System.IO.Path.GetFullPath(path);
         // Writers lock exclusively: no second writer, and no writing a file that another chain reads as its backing.
-        SafeFileHandle file = File.OpenHandle(
-            full, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
+        ImageFile file = ImageFile.Open(full, readOnly, cache);
         IBlockDevice? backing = null;
         try
         {
-            ulong fileLength = (ulong)RandomAccess.GetLength(file);
+            ulong fileLength = file.Length;
             byte[] first = new byte[(int)Math.Min(fileLength, 2UL << 20)];
-            ReadFully(file, 0, first);
+            file.Read(0, first);
             Qcow2Header header = Qcow2Header.Parse(first, fileLength);
             header.CheckFeatures(readOnly);
 
             byte[] l1Bytes = new byte[header.L1Size * 8];
-            ReadFully(file, header.L1TableOffset, l1Bytes);
+            file.Read(header.L1TableOffset, l1Bytes);
             ulong[] l1 = DecodeTable(l1Bytes);
             byte[] refcountBytes = new byte[header.RefcountTableClusters * (ulong)header.ClusterSize];
-            ReadFully(file, header.RefcountTableOffset, refcountBytes);
+            file.Read(header.RefcountTableOffset, refcountBytes);
             ulong[] refcountTable = DecodeTable(refcountBytes);
 
             string? backingPath = null;
@@ -138,8 +139,8 @@ public sealed partial class Qcow2Image : IBlockDevice
                 header.AutoclearFeatures = 0;
                 Span<byte> zero = stackalloc byte[8];
                 zero.Clear();
-                RandomAccess.Write(file, zero, 88);
-                RandomAccess.FlushToDisk(file);
+                file.Write(88, zero);
+                file.Flush();
             }
 
             return image;
@@ -245,7 +246,7 @@ public sealed partial class Qcow2Image : IBlockDevice
             _lock.ExitWriteLock();
         }
 
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
     }
 
     /// <inheritdoc/>
@@ -360,7 +361,7 @@ public sealed partial class Qcow2Image : IBlockDevice
         while (!source.IsEmpty)
         {
             int run = RunLength(offset, source.Length, LookupEntry(offset), out ulong host);
-            RandomAccess.Write(_file, source[..run], (long)host);
+            _file.Write(host, source[..run]);
             offset += (ulong)run;
             source = source[run..];
         }
@@ -437,23 +438,6 @@ public sealed partial class Qcow2Image : IBlockDevice
         }
 
         return table;
-    }
-
-    /// <summary>Reads as much as the file holds; the rest (past end of file) reads as zero.</summary>
-    private static void ReadFully(SafeFileHandle file, ulong offset, Span<byte> destination)
-    {
-        int done = 0;
-        while (done < destination.Length)
-        {
-            int n = RandomAccess.Read(file, destination[done..], (long)offset + done);
-            if (n == 0)
-            {
-                destination[done..].Clear();
-                return;
-            }
-
-            done += n;
-        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

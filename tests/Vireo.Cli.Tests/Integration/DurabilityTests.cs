@@ -45,13 +45,14 @@ public sealed partial class DurabilityTests : IDisposable
     }
 
     [Fact]
-    public void SyncedFilesOnARawDiskSurviveAKilledVireo()
+    public void SyncedFilesOnARawDiskWithCacheNoneSurviveAKilledVireo()
     {
+        // cache=none: guest data goes O_DIRECT to the file, reads come back the same way on the next boot.
         string disk = Path.Combine(_dir, "root.raw");
         File.Copy(GuestArtifacts.Locate().RootDisk, disk);
 
-        string hash = WriteSyncAndKill(disk + ",format=raw");
-        ReadBackAndPowerOff(disk + ",format=raw", hash);
+        string hash = WriteSyncAndKill(disk + ",format=raw,cache=none");
+        ReadBackAndPowerOff(disk + ",format=raw,cache=none", hash);
 
         (int fsckExit, string fsck) = HostTool.Run("e2fsck", "-fn", disk);
         Assert.True(fsckExit == 0, fsck);
