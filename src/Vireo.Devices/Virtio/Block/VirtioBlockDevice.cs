@@ -33,7 +33,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
     private readonly IBlockDevice _disk;
     private readonly byte[] _config = new byte[ConfigLength];
     private readonly byte[] _serial = new byte[20];
-    private readonly ulong _capacitySectors;
+    private ulong _capacitySectors;
     private readonly int _maxInFlight;
     private readonly object _slotLock = new();
     private VirtioBlockRequest[]? _free;
@@ -88,6 +88,35 @@ public sealed class VirtioBlockDevice : VirtioDevice
 
     /// <summary>True when the guest sees a read-only disk.</summary>
     public bool IsReadOnly { get; }
+
+    /// <summary>Capacity the guest sees, in bytes.</summary>
+    public ulong Capacity => Volatile.Read(ref _capacitySectors) << SectorShift;
+
+    /// <summary>
+    /// Changes the capacity the guest sees (for example after the VM manager grew or shrank the disk) and tells the
+    /// driver with a config-change interrupt; Linux then re-reads the capacity and resizes the block device.
+    /// Requests past the new end fail with an I/O error.
+    /// </summary>
+    /// <param name="capacityBytes">New capacity: a multiple of 512, at most the back-end's <see cref="IBlockDevice.Length"/>
+    /// (growing the image itself is the back-end's business).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Not a whole number of sectors, or larger than the back-end.</exception>
+    public void Resize(ulong capacityBytes)
+    {
+        if ((capacityBytes & ((1UL << SectorShift) - 1)) != 0 || capacityBytes > _disk.Length)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(capacityBytes), $"Capacity must be a multiple of 512 bytes and at most the disk's {_disk.Length} bytes.");
+        }
+
+        ulong sectors = capacityBytes >> SectorShift;
+        if (!IsAttached)
+        {
+            SetCapacity(sectors);
+            return;
+        }
+
+        Transport.ChangeConfig(() => SetCapacity(sectors));
+    }
 
     /// <inheritdoc/>
     protected override ulong DeviceFeatures =>
@@ -361,8 +390,17 @@ public sealed class VirtioBlockDevice : VirtioDevice
         return true;
     }
 
-    private bool InRange(ulong sector, ulong bytes) =>
-        (bytes & ((1UL << SectorShift) - 1)) == 0 && sector <= _capacitySectors && (bytes >> SectorShift) <= _capacitySectors - sector;
+    private bool InRange(ulong sector, ulong bytes)
+    {
+        ulong capacity = Volatile.Read(ref _capacitySectors);
+        return (bytes & ((1UL << SectorShift) - 1)) == 0 && sector <= capacity && (bytes >> SectorShift) <= capacity - sector;
+    }
+
+    private void SetCapacity(ulong sectors)
+    {
+        Volatile.Write(ref _capacitySectors, sectors);
+        BinaryPrimitives.WriteUInt64LittleEndian(_config, sectors);
+    }
 
     private void ReadData(VirtqueueChain chain, ulong offset)
     {
