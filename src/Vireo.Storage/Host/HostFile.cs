@@ -25,6 +25,7 @@ internal static partial class HostFile
     private const int ENoEnt = 2;
     private const int EAcces = 13;
     private const int EInval = 22;
+    private const int EIntr = 4;
     private const int EWouldBlock = 11;
 
     /// <summary>
@@ -141,6 +142,36 @@ internal static partial class HostFile
 
         return handle;
     }
+
+    /// <summary>
+    /// preadv/pwritev of <paramref name="count"/> iovecs at <paramref name="offset"/>: the bytes moved (short only at
+    /// end of file for reads), or -1 with the error in <see cref="Marshal.GetLastPInvokeError"/>. EINTR is retried.
+    /// </summary>
+    public static unsafe long TransferVector(SafeFileHandle handle, IoVec* vectors, int count, long offset, bool write)
+    {
+        while (true)
+        {
+            long n = write ? PWriteV(handle, vectors, count, offset) : PReadV(handle, vectors, count, offset);
+            if (n >= 0 || Marshal.GetLastPInvokeError() != EIntr)
+            {
+                return n;
+            }
+        }
+    }
+
+    /// <summary>The C <c>struct iovec</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public nint Base;
+        public nuint Length;
+    }
+
+    [LibraryImport("libc", EntryPoint = "preadv", SetLastError = true)]
+    private static unsafe partial long PReadV(SafeFileHandle fd, IoVec* iov, int iovcnt, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pwritev", SetLastError = true)]
+    private static unsafe partial long PWriteV(SafeFileHandle fd, IoVec* iov, int iovcnt, long offset);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int OpenFile(string path, int flags, int mode);

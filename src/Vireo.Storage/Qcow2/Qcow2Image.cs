@@ -228,6 +228,73 @@ public sealed partial class Qcow2Image : IBlockDevice
     }
 
     /// <inheritdoc/>
+    /// <remarks>One preadv when the range maps to host-contiguous allocated clusters (an image written
+    /// sequentially); otherwise segment by segment.</remarks>
+    public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        ulong total = IoSegment.TotalLength(segments);
+        CheckRange(offset, total);
+        if (total == 0)
+        {
+            return;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            if (total <= int.MaxValue && RunLength(offset, (int)total, LookupEntry(offset), out ulong host) == (int)total)
+            {
+                _file.ReadScattered(host, segments);
+                return;
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        foreach (IoSegment segment in segments)
+        {
+            Read(offset, segment.AsSpan());
+            offset += (ulong)segment.Length;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One pwritev when every cluster of the range is allocated, writable in place and host-contiguous;
+    /// otherwise (allocation, copy-on-write from a backing file) segment by segment.</remarks>
+    public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        CheckWritable();
+        ulong total = IoSegment.TotalLength(segments);
+        CheckRange(offset, total);
+        if (total == 0)
+        {
+            return;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            if (total <= int.MaxValue && IsContiguousInPlace(offset, (int)total, out ulong host))
+            {
+                _file.WriteGathered(host, segments);
+                return;
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        foreach (IoSegment segment in segments)
+        {
+            Write(offset, segment.AsSpan());
+            offset += (ulong)segment.Length;
+        }
+    }
+
+    /// <inheritdoc/>
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -367,6 +434,26 @@ public sealed partial class Qcow2Image : IBlockDevice
         }
 
         return true;
+    }
+
+    private bool IsContiguousInPlace(ulong offset, int length, out ulong host)
+    {
+        host = 0;
+        ulong probe = offset;
+        int remaining = length;
+        while (remaining > 0)
+        {
+            if (!IsInPlaceWritable(LookupEntry(probe)))
+            {
+                return false;
+            }
+
+            int chunk = ChunkAt(probe, remaining);
+            probe += (ulong)chunk;
+            remaining -= chunk;
+        }
+
+        return RunLength(offset, length, LookupEntry(offset), out host) == length;
     }
 
     private bool IsNormal(ulong entry) =>

@@ -79,6 +79,23 @@ public sealed class RawImage : IBlockDevice
     }
 
     /// <inheritdoc/>
+    /// <remarks>One preadv for the whole request.</remarks>
+    public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        CheckRange(offset, IoSegment.TotalLength(segments));
+        _file.ReadScattered(offset, segments);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One pwritev for the whole request.</remarks>
+    public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        CheckWritable();
+        CheckRange(offset, IoSegment.TotalLength(segments));
+        _file.WriteGathered(offset, segments);
+    }
+
+    /// <inheritdoc/>
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
