@@ -287,11 +287,7 @@ public sealed partial class Qcow2Image : IBlockDevice
             _lock.ExitReadLock();
         }
 
-        foreach (IoSegment segment in segments)
-        {
-            Write(offset, segment.AsSpan());
-            offset += (ulong)segment.Length;
-        }
+        WriteGatheredByCluster(offset, segments);
     }
 
     /// <inheritdoc/>
@@ -434,6 +430,46 @@ public sealed partial class Qcow2Image : IBlockDevice
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The slow path of a gathered write (allocation, copy-on-write): the pieces of each cluster are collected in one
+    /// buffer and written with one <see cref="Write"/>, so a new cluster is allocated and filled once instead of once
+    /// per guest page.
+    /// </summary>
+    private void WriteGatheredByCluster(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        byte[] bounce = ArrayPool<byte>.Shared.Rent((int)_clusterSize);
+        try
+        {
+            int index = 0;
+            int within = 0;
+            while (index < segments.Length)
+            {
+                int chunk = ChunkAt(offset, int.MaxValue);
+                int filled = 0;
+                while (filled < chunk && index < segments.Length)
+                {
+                    Span<byte> piece = segments[index].AsSpan()[within..];
+                    int n = Math.Min(piece.Length, chunk - filled);
+                    piece[..n].CopyTo(bounce.AsSpan(filled));
+                    filled += n;
+                    within += n;
+                    if (within == segments[index].Length)
+                    {
+                        index++;
+                        within = 0;
+                    }
+                }
+
+                Write(offset, bounce.AsSpan(0, filled));
+                offset += (ulong)filled;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bounce);
+        }
     }
 
     private bool IsContiguousInPlace(ulong offset, int length, out ulong host)
