@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Vireo.Storage.Host;
 
 namespace Vireo.Storage.Qcow2;
 
@@ -333,6 +334,23 @@ public sealed partial class Qcow2Image
 
     private void SetL2Entry(ulong[] table, ulong tableOffset, int index, ulong value)
     {
+        if (_file.Cache == DiskCacheMode.None && table.Length * 8 >= ImageFile.DirectAlignment)
+        {
+            // O_DIRECT: write the entry's whole aligned block from the cached table (identical to the file but for
+            // this entry) rather than making the file do a read-modify-write of it.
+            const int EntriesPerBlock = ImageFile.DirectAlignment / 8;
+            int first = index & ~(EntriesPerBlock - 1);
+            Span<byte> block = stackalloc byte[ImageFile.DirectAlignment];
+            for (int i = 0; i < EntriesPerBlock; i++)
+            {
+                BinaryPrimitives.WriteUInt64BigEndian(block[(i * 8)..], first + i == index ? value : table[first + i]);
+            }
+
+            WriteHost(tableOffset + ((ulong)first * 8), block);
+            table[index] = value;
+            return;
+        }
+
         Span<byte> bytes = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
         WriteHost(tableOffset + ((ulong)index * 8), bytes);
