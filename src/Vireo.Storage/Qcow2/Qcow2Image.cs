@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using Vireo.Storage.Host;
 
 namespace Vireo.Storage.Qcow2;
@@ -229,69 +227,6 @@ public sealed partial class Qcow2Image : IBlockDevice
     }
 
     /// <inheritdoc/>
-    /// <remarks>One preadv when the range maps to host-contiguous allocated clusters (an image written
-    /// sequentially); otherwise segment by segment.</remarks>
-    public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
-    {
-        ulong total = IoSegment.TotalLength(segments);
-        CheckRange(offset, total);
-        if (total == 0)
-        {
-            return;
-        }
-
-        _lock.EnterReadLock();
-        try
-        {
-            if (total <= int.MaxValue && RunLength(offset, (int)total, LookupEntry(offset), out ulong host) == (int)total)
-            {
-                _file.ReadScattered(host, segments);
-                return;
-            }
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-
-        foreach (IoSegment segment in segments)
-        {
-            Read(offset, segment.AsSpan());
-            offset += (ulong)segment.Length;
-        }
-    }
-
-    /// <inheritdoc/>
-    /// <remarks>One pwritev when every cluster of the range is allocated, writable in place and host-contiguous;
-    /// otherwise (allocation, copy-on-write from a backing file) segment by segment.</remarks>
-    public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
-    {
-        CheckWritable();
-        ulong total = IoSegment.TotalLength(segments);
-        CheckRange(offset, total);
-        if (total == 0)
-        {
-            return;
-        }
-
-        _lock.EnterReadLock();
-        try
-        {
-            if (total <= int.MaxValue && IsContiguousInPlace(offset, (int)total, out ulong host))
-            {
-                _file.WriteGathered(host, segments);
-                return;
-            }
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-
-        WriteGatheredByCluster(offset, segments);
-    }
-
-    /// <inheritdoc/>
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -431,68 +366,6 @@ public sealed partial class Qcow2Image : IBlockDevice
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// The slow path of a gathered write (allocation, copy-on-write): the pieces of each cluster are collected in one
-    /// buffer and written with one <see cref="Write"/>, so a new cluster is allocated and filled once instead of once
-    /// per guest page.
-    /// </summary>
-    private unsafe void WriteGatheredByCluster(ulong offset, ReadOnlySpan<IoSegment> segments)
-    {
-        // Aligned unmanaged memory, so that with O_DIRECT the file does not bounce it a second time.
-        byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)_clusterSize, ImageFile.DirectAlignment);
-        try
-        {
-            var bounce = new Span<byte>(memory, (int)_clusterSize);
-            int index = 0;
-            int within = 0;
-            while (index < segments.Length)
-            {
-                int chunk = ChunkAt(offset, int.MaxValue);
-                int filled = 0;
-                while (filled < chunk && index < segments.Length)
-                {
-                    Span<byte> piece = segments[index].AsSpan()[within..];
-                    int n = Math.Min(piece.Length, chunk - filled);
-                    piece[..n].CopyTo(bounce[filled..]);
-                    filled += n;
-                    within += n;
-                    if (within == segments[index].Length)
-                    {
-                        index++;
-                        within = 0;
-                    }
-                }
-
-                Write(offset, bounce[..filled]);
-                offset += (ulong)filled;
-            }
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(memory);
-        }
-    }
-
-    private bool IsContiguousInPlace(ulong offset, int length, out ulong host)
-    {
-        host = 0;
-        ulong probe = offset;
-        int remaining = length;
-        while (remaining > 0)
-        {
-            if (!IsInPlaceWritable(LookupEntry(probe)))
-            {
-                return false;
-            }
-
-            int chunk = ChunkAt(probe, remaining);
-            probe += (ulong)chunk;
-            remaining -= chunk;
-        }
-
-        return RunLength(offset, length, LookupEntry(offset), out host) == length;
     }
 
     private bool IsNormal(ulong entry) =>
