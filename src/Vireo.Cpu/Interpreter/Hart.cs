@@ -145,6 +145,11 @@ internal sealed unsafe partial class Hart : IHart
 
         _reservations.Release(HartId, 0);
         _waitingForInterrupt = false;
+
+        // An exit request that arrived after the last Run returned (the machine stops every hart when it resets)
+        // belongs to the old run, and must not end the next one before its first instruction.
+        _exitRequested = false;
+        Interlocked.Exchange(ref _requests, 0);
         SetMode(3);
         FlushTlb();
         FlushDecodedCode();

@@ -349,6 +349,27 @@ public sealed class PrivilegedTests : IDisposable
     }
 
     [Fact]
+    public void A_late_exit_request_does_not_end_the_run_after_a_reset()
+    {
+        // The machine asks every hart to exit when the guest resets, possibly after a hart's Run already returned.
+        _m.Load(Base, Addi(5, 5, 1), Jal(0, -4));
+        _m.Hart.Pc = Base;
+        _m.Hart.RequestExit();
+        _m.Hart.Run();
+        _m.Hart.RequestExit();
+
+        _m.Hart.Reset(stopped: false);
+        _m.Load(Base, Addi(5, 5, 1), Jal(0, -4));
+        _m.Hart.Pc = Base;
+        var thread = new Thread(_m.Hart.Run);
+        thread.Start();
+        bool ran = SpinWait.SpinUntil(() => _m.X(5) > 100, TimeSpan.FromSeconds(10));
+        _m.Hart.RequestExit();
+        thread.Join();
+        Assert.True(ran, "the hart did not run after the reset");
+    }
+
+    [Fact]
     public void Builtin_sbi_serves_S_mode_ecalls_and_delegates_like_kvm()
     {
         var calls = new RecordingSbi();
