@@ -62,7 +62,11 @@ public sealed partial class VirtMachine : IDisposable
         _ram = new GuestRam(VirtMemoryMap.DramBase, config.MemorySize);
         _bus = new PhysicalBus(_ram);
         _clock = new MachineClock(time);
-        _environment = new CpuEnvironment(_bus, _clock) { ResetVector = VirtMemoryMap.DramBase };
+        _environment = new CpuEnvironment(_bus, _clock)
+        {
+            ResetVector = VirtMemoryMap.DramBase,
+            HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, description), reboot: false),
+        };
         _harts = new IHart[config.CpuCount];
         if (config.FirmwarePath is null)
         {

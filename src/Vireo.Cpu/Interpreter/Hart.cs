@@ -38,6 +38,8 @@ internal sealed unsafe partial class Hart : IHart
     private readonly Lock _runStateLock = new();
 
     private ulong _retired;
+    private ulong _selfTraps;
+    private ulong _selfTrapRetired;
     private ulong _nextTimerCheck;
     private bool _waitingForInterrupt;
     private volatile bool _exitRequested;
@@ -150,6 +152,7 @@ internal sealed unsafe partial class Hart : IHart
         // belongs to the old run, and must not end the next one before its first instruction.
         _exitRequested = false;
         Interlocked.Exchange(ref _requests, 0);
+        _selfTraps = 0;
         SetMode(3);
         FlushTlb();
         FlushDecodedCode();
