@@ -130,6 +130,12 @@ public sealed partial class VirtMachine : IDisposable
     /// <summary>Time since the current boot began.</summary>
     public TimeSpan Uptime => _uptime.Elapsed;
 
+    /// <summary>
+    /// <see cref="Stopwatch.GetTimestamp"/> (the host monotonic clock) at which the boot hart's thread entered the CPU
+    /// engine for the first boot, 0 before that: with the process start time, the latency before the guest runs.
+    /// </summary>
+    public long FirstInstructionTimestamp { get; private set; }
+
     /// <summary>One-line diagnostics go here (device errors caused by the guest). Null drops them.</summary>
     public Action<string>? Diagnostics { get; set; }
 
@@ -228,6 +234,11 @@ public sealed partial class VirtMachine : IDisposable
 
     private void RunHart(IHart hart)
     {
+        if (hart.HartId == 0 && FirstInstructionTimestamp == 0)
+        {
+            FirstInstructionTimestamp = Stopwatch.GetTimestamp();
+        }
+
         try
         {
             hart.Run();
