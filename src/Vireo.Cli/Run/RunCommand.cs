@@ -160,7 +160,7 @@ internal static class RunCommand
             IBlockDevice disk;
             try
             {
-                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly);
+                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly, spec.Cache);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
             {
