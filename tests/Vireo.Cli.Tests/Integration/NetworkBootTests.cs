@@ -22,14 +22,17 @@ public sealed class NetworkBootTests
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         Task server = ServeOnce(listener, payload);
 
-        // udhcpc's lease line proves DHCP; the address is then set by hand (the guest ships no udhcpc script).
+        // Plain udhcpc: the guest's default script (/usr/share/udhcpc/default.script) applies the lease.
         string command = string.Create(
             CultureInfo.InvariantCulture,
-            $"ip link set eth0 up; udhcpc -i eth0 -n -q -s /bin/true; ip addr add 10.0.2.15/24 dev eth0; ip route add default via 10.0.2.2; wget -q -O - http://10.0.2.2:{port}/file | sha256sum");
+            $"udhcpc -i eth0 -n -q && ip -4 addr show dev eth0 && ip route && cat /etc/resolv.conf && wget -q -O - http://10.0.2.2:{port}/file | sha256sum");
         VireoProcess.Result result = await Task.Run(() => VireoProcess.Run(s_bootTimeout, "run", "--net", "user", "--exec", command));
 
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("lease of 10.0.2.15 obtained", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("inet 10.0.2.15/24", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("default via 10.0.2.2 dev eth0", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("nameserver 10.0.2.3", result.Stdout, StringComparison.Ordinal);
         Assert.Contains(expected, result.Stdout, StringComparison.Ordinal);
         await server.WaitAsync(TimeSpan.FromSeconds(10));
     }
