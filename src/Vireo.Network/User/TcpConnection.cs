@@ -295,7 +295,8 @@ internal sealed class TcpConnection
                 _sendBase += (uint)n;
             }
 
-            _cwnd = Math.Min(_cwnd + _mss, 4L * BufferSize);
+            // Grow by the bytes acknowledged (RFC 3465 style): a guest taking large segments ACKs ~40 segments at once.
+            _cwnd = Math.Min(_cwnd + Math.Max(_mss, ack - _sndUna), 4L * BufferSize);
             _sndUna = ack;
             if (SeqLt(_sndNxt, ack))
             {
@@ -449,7 +450,10 @@ internal sealed class TcpConnection
             long usable = Math.Min(_sndWnd, _cwnd) - inFlight;
             if (available > 0 && usable > 0)
             {
-                int length = (int)Math.Min(Math.Min(available, _mss), usable);
+                int limit = _owner.GuestTakesLargeSegments
+                    ? UserNetworkBackend.MaxLargeSegmentPayload / _mss * _mss
+                    : _mss;
+                int length = (int)Math.Min(Math.Min(available, limit), usable);
                 if (!SendData(_sndNxt, length))
                 {
                     return;
@@ -528,7 +532,7 @@ internal sealed class TcpConnection
 
         bool last = offset + length == _toGuest.Count;
         TcpFlags flags = TcpFlags.Ack | (last ? TcpFlags.Psh : TcpFlags.None);
-        if (!_owner.EmitTcp(this, seq, _rcvNxt, flags, WindowField(), offset, length, _toGuest))
+        if (!_owner.EmitTcp(this, seq, _rcvNxt, flags, WindowField(), offset, length, _toGuest, segmentSize: _mss))
         {
             _guestBusy = true;
             _cwnd = Math.Max(_cwnd / 2, 2L * _mss);

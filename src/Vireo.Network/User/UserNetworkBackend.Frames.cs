@@ -95,7 +95,7 @@ public sealed partial class UserNetworkBackend
             return;
         }
 
-        if (_receiver.Receive(_tx.AsSpan(0, length)))
+        if (_receiver.Receive(_tx.AsSpan(0, length), new ReceiveOffload(true, 0)))
         {
             Counters.FrameToGuest();
         }

@@ -26,7 +26,10 @@ public sealed partial class UserNetworkBackend : INetworkBackend
     private readonly ConcurrentQueue<(byte[] Buffer, int Length)> _frames = new();
     private readonly ConcurrentQueue<Action> _work = new();
     private readonly AutoResetEvent _wake = new(false);
-    private readonly byte[] _tx = new byte[EthernetHeader.MaxFrameLength + 64];
+    /// <summary>Most TCP payload in one frame to a guest that takes large segments (frame stays under 64 KiB).</summary>
+    internal const int MaxLargeSegmentPayload = 60_000;
+
+    private readonly byte[] _tx = new byte[EthernetHeader.Length + Ipv4Header.MinLength + 64 + MaxLargeSegmentPayload];
     private readonly List<TcpConnection> _flushList = [];
     private Thread? _thread;
     private IFrameReceiver? _receiver;
@@ -280,15 +283,21 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         CloseDns();
     }
 
-    /// <summary>Writes Ethernet and IPv4 headers around the payload already at offset 34 of the transmit buffer.</summary>
-    internal bool EmitIp(uint source, uint destination, byte protocol, int payloadLength)
+    /// <summary>True when the guest's NIC takes TCP frames larger than one segment (virtio-net GUEST_TSO4).</summary>
+    internal bool GuestTakesLargeSegments => _receiver is { AcceptsLargeTcpSegments: true };
+
+    /// <summary>
+    /// Writes Ethernet and IPv4 headers around the payload already at offset 34 of the transmit buffer.
+    /// <paramref name="segmentSize"/> is non-zero for a TCP frame carrying several segments' worth of payload.
+    /// </summary>
+    internal bool EmitIp(uint source, uint destination, byte protocol, int payloadLength, int segmentSize = 0)
     {
         Span<byte> frame = _tx;
         Ipv4Header.Write(frame[EthernetHeader.Length..], source, destination, protocol, payloadLength, _ipId++);
-        return Deliver(EthernetHeader.Length + Ipv4Header.MinLength + payloadLength);
+        return Deliver(EthernetHeader.Length + Ipv4Header.MinLength + payloadLength, segmentSize);
     }
 
-    private bool Deliver(int length)
+    private bool Deliver(int length, int segmentSize)
     {
         if (_receiver is null)
         {
@@ -303,7 +312,8 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         }
 
         new EthernetHeader(_guestMac, GuestAddresses.GatewayMac, EthernetHeader.TypeIpv4).Write(_tx);
-        if (!_receiver.Receive(_tx.AsSpan(0, length)))
+        // Every frame the stack builds has correct checksums: the guest may skip verifying them.
+        if (!_receiver.Receive(_tx.AsSpan(0, length), new ReceiveOffload(true, segmentSize)))
         {
             Counters.GuestBusy();
             return false;
@@ -315,16 +325,16 @@ public sealed partial class UserNetworkBackend : INetworkBackend
 
     /// <summary>Builds and sends a TCP segment of <paramref name="connection"/> to the guest.</summary>
     internal bool EmitTcp(TcpConnection connection, uint seq, uint ack, TcpFlags flags, ushort window, int dataOffset,
-        int dataLength, ByteRing? data = null, ushort mss = 0, int windowScale = -1)
+        int dataLength, ByteRing? data = null, ushort mss = 0, int windowScale = -1, int segmentSize = 0)
     {
         FlowKey key = connection.Key;
         return EmitTcpRaw(key.RemoteIp, key.GuestIp, key.RemotePort, key.GuestPort, seq, ack, flags, window,
-            dataOffset, dataLength, data, mss, windowScale);
+            dataOffset, dataLength, data, mss, windowScale, segmentSize);
     }
 
     private bool EmitTcpRaw(uint source, uint destination, ushort sourcePort, ushort destinationPort, uint seq,
         uint ack, TcpFlags flags, ushort window, int dataOffset = 0, int dataLength = 0, ByteRing? data = null,
-        ushort mss = 0, int windowScale = -1)
+        ushort mss = 0, int windowScale = -1, int segmentSize = 0)
     {
         const int TcpStart = EthernetHeader.Length + Ipv4Header.MinLength;
         int headerLength = TcpHeader.HeaderLengthFor(mss, windowScale);
@@ -335,7 +345,8 @@ public sealed partial class UserNetworkBackend : INetworkBackend
 
         TcpHeader.Write(_tx.AsSpan(TcpStart), source, destination, sourcePort, destinationPort, seq, ack, flags,
             window, dataLength, mss, windowScale);
-        return EmitIp(source, destination, Ipv4Header.ProtocolTcp, headerLength + dataLength);
+        return EmitIp(source, destination, Ipv4Header.ProtocolTcp, headerLength + dataLength,
+            dataLength > segmentSize ? segmentSize : 0);
     }
 
     /// <summary>Sends a UDP datagram to the guest (the data is copied into the frame).</summary>
