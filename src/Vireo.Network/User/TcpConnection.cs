@@ -749,10 +749,13 @@ internal sealed class TcpConnection
         }
 
         _toHost.Drop(n);
-        // Tell the guest the window opened once it has grown meaningfully (avoids silly-window updates).
+        // Tell the guest the window opened only when it matters: the window it knows has fallen below half the buffer
+        // and a quarter more is free, or it was (nearly) closed. Every ACK costs the guest an interrupt, and ACKs for
+        // its data carry the new window anyway, so an update per host write would double the ACK rate.
         uint edge = _rcvNxt + (uint)(Math.Min(_toHost.Free >> _rcvShift, 65535) << _rcvShift);
         uint previousWindow = _advertisedEdge - _rcvNxt;
-        if (edge - _advertisedEdge >= (uint)Math.Min(BufferSize / 4, 2 * _mss) || (previousWindow < _mss && edge != _advertisedEdge))
+        int opened = (int)(edge - _advertisedEdge);
+        if ((previousWindow < BufferSize / 2 && opened >= BufferSize / 4) || (previousWindow < _mss && opened > 0))
         {
             _ackPending = true;
         }
