@@ -31,6 +31,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
 
     private readonly byte[] _tx = new byte[EthernetHeader.Length + Ipv4Header.MinLength + 64 + MaxLargeSegmentPayload];
     private readonly List<TcpConnection> _flushList = [];
+    private readonly Ipv4Reassembler _reassembler;
     private Thread? _thread;
     private IFrameReceiver? _receiver;
     private volatile bool _stopping;
@@ -51,6 +52,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         _startTimestamp = _time.GetTimestamp();
         _issCounter = (uint)Random.Shared.Next();
         DnsServers = options.DnsServers ?? ResolvConf.ReadNameservers(options.ResolvConfPath);
+        _reassembler = new Ipv4Reassembler(options.FragmentTimeout);
         try
         {
             OpenForwards();
@@ -246,6 +248,12 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         TickTcp(now);
         TickUdp(now);
         TickDns(now);
+        long failures = _reassembler.Failures;
+        _reassembler.Expire(now);
+        if (_reassembler.Failures != failures)
+        {
+            Counters.ReassemblyFailed();
+        }
     }
 
     internal uint NewInitialSequence()
@@ -281,6 +289,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         CloseAllTcp();
         CloseAllUdp();
         CloseDns();
+        _reassembler.Clear();
     }
 
     /// <summary>True when the guest's NIC takes TCP frames larger than one segment (virtio-net GUEST_TSO4).</summary>
