@@ -3,6 +3,8 @@ namespace Vireo.Cli.Run;
 /// <summary>
 /// Buffers guest console output for a host stream. Bytes arrive one at a time from the UART on hart threads; writing
 /// each with its own system call would slow boots, so output is flushed at each newline and otherwise within 10 ms.
+/// The flush timer is one-shot and armed only when a partial line is buffered: a periodic timer would wake the host
+/// 100 times a second for an idle guest.
 /// </summary>
 internal sealed class ConsoleWriter : IDisposable
 {
@@ -10,12 +12,14 @@ internal sealed class ConsoleWriter : IDisposable
     private readonly byte[] _buffer = new byte[8192];
     private readonly Lock _gate = new();
     private readonly Timer _timer;
+    private static readonly TimeSpan s_flushDelay = TimeSpan.FromMilliseconds(10);
     private int _count;
+    private bool _timerArmed;
 
     public ConsoleWriter(Stream stream)
     {
         _stream = stream;
-        _timer = new Timer(_ => Flush(), null, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+        _timer = new Timer(static state => ((ConsoleWriter)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     public void Write(ReadOnlySpan<byte> bytes)
@@ -35,6 +39,21 @@ internal sealed class ConsoleWriter : IDisposable
                     FlushLocked();
                 }
             }
+
+            if (_count != 0 && !_timerArmed)
+            {
+                _timerArmed = true;
+                _timer.Change(s_flushDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void OnTimer()
+    {
+        lock (_gate)
+        {
+            _timerArmed = false;
+            FlushLocked();
         }
     }
 
