@@ -20,7 +20,8 @@ public sealed class NetworkSwitchTests : IDisposable
         try
         {
             // Each side pings until the other answers (boot order is not fixed), then three counted pings. A sends
-            // a random file to B's nc listener; nc -w closes the connection once the file is sent.
+            // a random file to B's nc listener; nc -w closes the connection once the file is sent, and A waits before
+            // powering off so its kernel can finish sending (power-off would drop unsent data and the FIN).
             string a = string.Create(
                 CultureInfo.InvariantCulture,
                 $"""
@@ -30,6 +31,7 @@ public sealed class NetworkSwitchTests : IDisposable
                 dd if=/dev/urandom of=/tmp/out bs=1k count={Length / 1024} 2>/dev/null
                 echo "out-hash $(sha256sum < /tmp/out)"
                 i=0; until nc -w 2 10.0.3.2 5000 </tmp/out; do i=$((i+1)); [ $i -lt 60 ] || exit 3; sleep 1; done
+                sleep 2
                 """);
             const string B = """
                 ip link set eth0 up && ip addr add 10.0.3.2/24 dev eth0 || exit 1
