@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -32,6 +33,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
     private readonly byte[] _tx = new byte[EthernetHeader.Length + Ipv4Header.MinLength + 64 + MaxLargeSegmentPayload];
     private readonly List<TcpConnection> _flushList = [];
     private readonly Ipv4Reassembler _reassembler;
+    private readonly byte[] _fragmentSource = new byte[Ipv4Reassembler.MaxPacket];
     private Thread? _thread;
     private IFrameReceiver? _receiver;
     private volatile bool _stopping;
@@ -358,20 +360,48 @@ public sealed partial class UserNetworkBackend : INetworkBackend
             dataLength > segmentSize ? segmentSize : 0);
     }
 
-    /// <summary>Sends a UDP datagram to the guest (the data is copied into the frame).</summary>
+    /// <summary>
+    /// Sends a UDP datagram to the guest (the data is copied into the frame); one larger than a frame goes as IPv4
+    /// fragments of at most 1480 bytes, which the guest's kernel reassembles.
+    /// </summary>
     internal bool EmitUdp(uint source, ushort sourcePort, uint destination, ushort destinationPort,
         ReadOnlySpan<byte> data)
     {
         const int UdpStart = EthernetHeader.Length + Ipv4Header.MinLength;
-        if (data.Length > EthernetHeader.MaxFrameLength - UdpStart - UdpHeader.Length)
+        if (data.Length <= EthernetHeader.MaxFrameLength - UdpStart - UdpHeader.Length)
         {
-            // Would need IP fragmentation, which the stack does not do toward the guest.
+            data.CopyTo(_tx.AsSpan(UdpStart + UdpHeader.Length));
+            UdpHeader.Write(_tx.AsSpan(UdpStart), source, destination, sourcePort, destinationPort, data.Length);
+            return EmitIp(source, destination, Ipv4Header.ProtocolUdp, UdpHeader.Length + data.Length);
+        }
+
+        if (data.Length > Ipv4Reassembler.MaxPacket - Ipv4Header.MinLength - UdpHeader.Length)
+        {
             Counters.Unsupported();
             return false;
         }
 
-        data.CopyTo(_tx.AsSpan(UdpStart + UdpHeader.Length));
-        UdpHeader.Write(_tx.AsSpan(UdpStart), source, destination, sourcePort, destinationPort, data.Length);
-        return EmitIp(source, destination, Ipv4Header.ProtocolUdp, UdpHeader.Length + data.Length);
+        // The whole UDP segment (header + data, checksummed), then one IPv4 fragment per 1480 bytes of it.
+        Span<byte> segment = _fragmentSource.AsSpan(0, UdpHeader.Length + data.Length);
+        data.CopyTo(segment[UdpHeader.Length..]);
+        UdpHeader.Write(segment, source, destination, sourcePort, destinationPort, data.Length);
+        const int FragmentData = (EthernetHeader.MaxFrameLength - UdpStart) & ~7;
+        ushort identification = _ipId++;
+        bool delivered = true;
+        for (int offset = 0; offset < segment.Length; offset += FragmentData)
+        {
+            int length = Math.Min(FragmentData, segment.Length - offset);
+            bool more = offset + length < segment.Length;
+            segment.Slice(offset, length).CopyTo(_tx.AsSpan(UdpStart));
+            Span<byte> ip = _tx.AsSpan(EthernetHeader.Length, Ipv4Header.MinLength);
+            Ipv4Header.Write(ip, source, destination, Ipv4Header.ProtocolUdp, length, identification);
+            // Ipv4Header.Write sets DF; a fragment carries MF (all but the last) and its offset in 8-byte units.
+            BinaryPrimitives.WriteUInt16BigEndian(ip[6..], (ushort)((more ? 0x2000 : 0) | (offset >> 3)));
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum.Compute(ip));
+            delivered &= Deliver(UdpStart + length, 0);
+        }
+
+        return delivered;
     }
 }

@@ -32,7 +32,7 @@ public sealed class UserNetworkCounters
     /// <summary>Frames or packets that failed a length, version, option or checksum check.</summary>
     public long DroppedMalformed => Volatile.Read(ref _droppedMalformed);
 
-    /// <summary>Well-formed traffic the stack does not handle (IPv6, fragments, unknown protocols or addresses).</summary>
+    /// <summary>Well-formed traffic the stack does not handle (IPv6, non-UDP fragments, unknown protocols or addresses).</summary>
     public long DroppedUnsupported => Volatile.Read(ref _droppedUnsupported);
 
     /// <summary>Connections and datagrams refused by <c>restrict=on</c>.</summary>

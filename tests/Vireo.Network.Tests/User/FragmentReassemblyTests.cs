@@ -192,6 +192,43 @@ public sealed class FragmentReassemblyTests
         Assert.Equal(1, net.Backend.Counters.ReassemblyFailures);
     }
 
+    [Fact]
+    public void A_host_reply_larger_than_a_frame_reaches_the_guest_as_fragments()
+    {
+        using var service = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        service.Client.ReceiveTimeout = 5000;
+        ushort port = (ushort)((IPEndPoint)service.Client.LocalEndPoint!).Port;
+        using var net = new UserNetHarness();
+        net.Send(GuestPackets.Udp(GuestPackets.Guest, 5555, GuestPackets.Gateway, port, "ask"u8));
+        IPEndPoint from = new(IPAddress.Any, 0);
+        Assert.Equal("ask"u8.ToArray(), service.Receive(ref from));
+        byte[] reply = RandomBytes(4000, 6);
+        service.Send(reply, from);
+
+        // 8 + 4000 bytes of UDP: fragments of 1480, 1480 and 1048 bytes, reassembled here as the guest would.
+        var reassembler = new Ipv4Reassembler(TimeSpan.FromSeconds(30));
+        byte[]? whole = null;
+        int length = 0;
+        int fragments = 0;
+        while (whole is null)
+        {
+            byte[]? frame = net.Guest.Next(f => GuestPackets.TryIp(f, out Ipv4Header i, out _) && i.IsFragment);
+            Assert.NotNull(frame);
+            Assert.True(frame.Length <= EthernetHeader.MaxFrameLength);
+            fragments++;
+            whole = Add(reassembler, frame[EthernetHeader.Length..], 0, out length);
+        }
+
+        Assert.Equal(3, fragments);
+        Assert.True(Ipv4Header.TryRead(whole.AsSpan(0, length), out Ipv4Header ip, out ReadOnlySpan<byte> segment));
+        Assert.Equal(GuestPackets.Gateway, ip.Source);
+        Assert.True(UdpHeader.TryRead(ip, segment, out UdpHeader udp, out ReadOnlySpan<byte> data));
+        Assert.Equal(port, udp.SourcePort);
+        Assert.Equal(5555, udp.DestinationPort);
+        Assert.Equal(reply, data.ToArray());
+        ArrayPool<byte>.Shared.Return(whole);
+    }
+
     private static byte[] Ethernet(byte[] packet) =>
         GuestPackets.Ethernet(GuestPackets.GatewayMac, EthernetHeader.TypeIpv4, packet);
 
