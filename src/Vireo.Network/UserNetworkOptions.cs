@@ -28,6 +28,9 @@ public sealed class UserNetworkOptions
 
     public TimeSpan TimeWait { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>How long the fragments of one IPv4 datagram may take to all arrive before they are dropped.</summary>
+    public TimeSpan FragmentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long one resolver gets to answer before the next is tried (or SERVFAIL is sent).</summary>
     public TimeSpan DnsTimeout { get; init; } = TimeSpan.FromSeconds(3);
 }

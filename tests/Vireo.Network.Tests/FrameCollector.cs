@@ -7,6 +7,7 @@ internal sealed class FrameCollector : IFrameReceiver
 {
     private readonly BlockingCollection<byte[]> _frames = [];
 
+    private readonly ConcurrentDictionary<byte[], ReceiveOffload> _offloads = new(ReferenceEqualityComparer.Instance);
     private volatile bool _busy;
 
     public bool Busy
@@ -15,16 +16,26 @@ internal sealed class FrameCollector : IFrameReceiver
         set => _busy = value;
     }
 
-    public bool Receive(ReadOnlySpan<byte> frame)
+    /// <summary>Plays a NIC whose driver negotiated TCP segmentation offload toward the guest.</summary>
+    public bool AcceptsLargeTcpSegments { get; set; }
+
+    public bool Receive(ReadOnlySpan<byte> frame) => Receive(frame, default);
+
+    public bool Receive(ReadOnlySpan<byte> frame, ReceiveOffload offload)
     {
-        if (Busy)
+        if (Busy || (offload.TcpSegmentSize != 0 && !AcceptsLargeTcpSegments))
         {
             return false;
         }
 
-        _frames.Add(frame.ToArray());
+        byte[] copy = frame.ToArray();
+        _offloads[copy] = offload;
+        _frames.Add(copy);
         return true;
     }
+
+    /// <summary>The offload information a frame returned by <see cref="Next"/> came with.</summary>
+    public ReceiveOffload OffloadOf(byte[] frame) => _offloads.TryGetValue(frame, out ReceiveOffload o) ? o : default;
 
     /// <summary>Next frame matching <paramref name="match"/> (others are discarded), or null after the timeout.</summary>
     public byte[]? Next(Func<byte[], bool> match, int timeoutMs = 5000)

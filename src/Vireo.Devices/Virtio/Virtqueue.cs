@@ -177,18 +177,34 @@ public sealed unsafe class Virtqueue
     /// </summary>
     public bool PushUsed(ushort head, uint writtenLength)
     {
+        ReadOnlySpan<ushort> heads = [head];
+        ReadOnlySpan<uint> lengths = [writtenLength];
+        return PushUsed(heads, lengths);
+    }
+
+    /// <summary>
+    /// Returns several chains at once, published by one used-index update, so the driver sees all of them or none
+    /// (virtio-net's mergeable receive buffers: the driver expects every buffer of a frame once it sees the first).
+    /// </summary>
+    public bool PushUsed(ReadOnlySpan<ushort> heads, ReadOnlySpan<uint> writtenLengths)
+    {
         lock (_usedLock)
         {
-            if (!IsReady)
+            if (!IsReady || heads.IsEmpty)
             {
                 return false;
             }
 
-            int slot = _usedIdx & (Size - 1);
-            uint* element = (uint*)(_used + 4 + (8 * slot));
-            element[0] = head;
-            element[1] = writtenLength;
-            ushort newIdx = (ushort)(_usedIdx + 1);
+            ushort newIdx = _usedIdx;
+            for (int i = 0; i < heads.Length; i++)
+            {
+                int slot = newIdx & (Size - 1);
+                uint* element = (uint*)(_used + 4 + (8 * slot));
+                element[0] = heads[i];
+                element[1] = writtenLengths[i];
+                newIdx++;
+            }
+
             _usedIdx = newIdx;
 
             // The element must be visible before the index that publishes it.

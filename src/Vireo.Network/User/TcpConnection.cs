@@ -295,7 +295,8 @@ internal sealed class TcpConnection
                 _sendBase += (uint)n;
             }
 
-            _cwnd = Math.Min(_cwnd + _mss, 4L * BufferSize);
+            // Grow by the bytes acknowledged (RFC 3465 style): a guest taking large segments ACKs ~40 segments at once.
+            _cwnd = Math.Min(_cwnd + Math.Max(_mss, ack - _sndUna), 4L * BufferSize);
             _sndUna = ack;
             if (SeqLt(_sndNxt, ack))
             {
@@ -449,7 +450,10 @@ internal sealed class TcpConnection
             long usable = Math.Min(_sndWnd, _cwnd) - inFlight;
             if (available > 0 && usable > 0)
             {
-                int length = (int)Math.Min(Math.Min(available, _mss), usable);
+                int limit = _owner.GuestTakesLargeSegments
+                    ? UserNetworkBackend.MaxLargeSegmentPayload / _mss * _mss
+                    : _mss;
+                int length = (int)Math.Min(Math.Min(available, limit), usable);
                 if (!SendData(_sndNxt, length))
                 {
                     return;
@@ -528,7 +532,7 @@ internal sealed class TcpConnection
 
         bool last = offset + length == _toGuest.Count;
         TcpFlags flags = TcpFlags.Ack | (last ? TcpFlags.Psh : TcpFlags.None);
-        if (!_owner.EmitTcp(this, seq, _rcvNxt, flags, WindowField(), offset, length, _toGuest))
+        if (!_owner.EmitTcp(this, seq, _rcvNxt, flags, WindowField(), offset, length, _toGuest, segmentSize: _mss))
         {
             _guestBusy = true;
             _cwnd = Math.Max(_cwnd / 2, 2L * _mss);
@@ -745,10 +749,13 @@ internal sealed class TcpConnection
         }
 
         _toHost.Drop(n);
-        // Tell the guest the window opened once it has grown meaningfully (avoids silly-window updates).
+        // Tell the guest the window opened only when it matters: the window it knows has fallen below half the buffer
+        // and a quarter more is free, or it was (nearly) closed. Every ACK costs the guest an interrupt, and ACKs for
+        // its data carry the new window anyway, so an update per host write would double the ACK rate.
         uint edge = _rcvNxt + (uint)(Math.Min(_toHost.Free >> _rcvShift, 65535) << _rcvShift);
         uint previousWindow = _advertisedEdge - _rcvNxt;
-        if (edge - _advertisedEdge >= (uint)Math.Min(BufferSize / 4, 2 * _mss) || (previousWindow < _mss && edge != _advertisedEdge))
+        int opened = (int)(edge - _advertisedEdge);
+        if ((previousWindow < BufferSize / 2 && opened >= BufferSize / 4) || (previousWindow < _mss && opened > 0))
         {
             _ackPending = true;
         }

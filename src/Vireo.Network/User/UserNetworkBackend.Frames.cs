@@ -1,3 +1,4 @@
+using System.Buffers;
 using Vireo.Network.Packets;
 
 namespace Vireo.Network.User;
@@ -95,7 +96,7 @@ public sealed partial class UserNetworkBackend
             return;
         }
 
-        if (_receiver.Receive(_tx.AsSpan(0, length)))
+        if (_receiver.Receive(_tx.AsSpan(0, length), new ReceiveOffload(true, 0)))
         {
             Counters.FrameToGuest();
         }
@@ -115,7 +116,7 @@ public sealed partial class UserNetworkBackend
 
         if (ip.IsFragment)
         {
-            Counters.Unsupported();
+            HandleFragment(ethernet, ip, packet);
             return;
         }
 
@@ -138,6 +139,42 @@ public sealed partial class UserNetworkBackend
             default:
                 Counters.Unsupported();
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Reassembles fragmented UDP datagrams (a guest sending datagrams larger than its MTU) and handles the whole
+    /// datagram as if it had come in one piece; other fragmented protocols are not supported.
+    /// </summary>
+    private void HandleFragment(in EthernetHeader ethernet, in Ipv4Header ip, ReadOnlySpan<byte> packet)
+    {
+        if (ip.Protocol != Ipv4Header.ProtocolUdp)
+        {
+            Counters.Unsupported();
+            return;
+        }
+
+        Counters.Fragment();
+        long failures = _reassembler.Failures;
+        byte[]? whole = _reassembler.Add(ip, packet, NowMs, out int length);
+        if (_reassembler.Failures != failures)
+        {
+            Counters.ReassemblyFailed();
+        }
+
+        if (whole is null)
+        {
+            return;
+        }
+
+        Counters.Reassembled();
+        try
+        {
+            HandleIpv4(ethernet, whole.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(whole);
         }
     }
 

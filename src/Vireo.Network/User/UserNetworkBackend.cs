@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -26,8 +27,13 @@ public sealed partial class UserNetworkBackend : INetworkBackend
     private readonly ConcurrentQueue<(byte[] Buffer, int Length)> _frames = new();
     private readonly ConcurrentQueue<Action> _work = new();
     private readonly AutoResetEvent _wake = new(false);
-    private readonly byte[] _tx = new byte[EthernetHeader.MaxFrameLength + 64];
+    /// <summary>Most TCP payload in one frame to a guest that takes large segments (frame stays under 64 KiB).</summary>
+    internal const int MaxLargeSegmentPayload = 60_000;
+
+    private readonly byte[] _tx = new byte[EthernetHeader.Length + Ipv4Header.MinLength + 64 + MaxLargeSegmentPayload];
     private readonly List<TcpConnection> _flushList = [];
+    private readonly Ipv4Reassembler _reassembler;
+    private readonly byte[] _fragmentSource = new byte[Ipv4Reassembler.MaxPacket];
     private Thread? _thread;
     private IFrameReceiver? _receiver;
     private volatile bool _stopping;
@@ -48,6 +54,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         _startTimestamp = _time.GetTimestamp();
         _issCounter = (uint)Random.Shared.Next();
         DnsServers = options.DnsServers ?? ResolvConf.ReadNameservers(options.ResolvConfPath);
+        _reassembler = new Ipv4Reassembler(options.FragmentTimeout);
         try
         {
             OpenForwards();
@@ -243,6 +250,12 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         TickTcp(now);
         TickUdp(now);
         TickDns(now);
+        long failures = _reassembler.Failures;
+        _reassembler.Expire(now);
+        if (_reassembler.Failures != failures)
+        {
+            Counters.ReassemblyFailed();
+        }
     }
 
     internal uint NewInitialSequence()
@@ -278,17 +291,24 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         CloseAllTcp();
         CloseAllUdp();
         CloseDns();
+        _reassembler.Clear();
     }
 
-    /// <summary>Writes Ethernet and IPv4 headers around the payload already at offset 34 of the transmit buffer.</summary>
-    internal bool EmitIp(uint source, uint destination, byte protocol, int payloadLength)
+    /// <summary>True when the guest's NIC takes TCP frames larger than one segment (virtio-net GUEST_TSO4).</summary>
+    internal bool GuestTakesLargeSegments => _receiver is { AcceptsLargeTcpSegments: true };
+
+    /// <summary>
+    /// Writes Ethernet and IPv4 headers around the payload already at offset 34 of the transmit buffer.
+    /// <paramref name="segmentSize"/> is non-zero for a TCP frame carrying several segments' worth of payload.
+    /// </summary>
+    internal bool EmitIp(uint source, uint destination, byte protocol, int payloadLength, int segmentSize = 0)
     {
         Span<byte> frame = _tx;
         Ipv4Header.Write(frame[EthernetHeader.Length..], source, destination, protocol, payloadLength, _ipId++);
-        return Deliver(EthernetHeader.Length + Ipv4Header.MinLength + payloadLength);
+        return Deliver(EthernetHeader.Length + Ipv4Header.MinLength + payloadLength, segmentSize);
     }
 
-    private bool Deliver(int length)
+    private bool Deliver(int length, int segmentSize)
     {
         if (_receiver is null)
         {
@@ -303,7 +323,8 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         }
 
         new EthernetHeader(_guestMac, GuestAddresses.GatewayMac, EthernetHeader.TypeIpv4).Write(_tx);
-        if (!_receiver.Receive(_tx.AsSpan(0, length)))
+        // Every frame the stack builds has correct checksums: the guest may skip verifying them.
+        if (!_receiver.Receive(_tx.AsSpan(0, length), new ReceiveOffload(true, segmentSize)))
         {
             Counters.GuestBusy();
             return false;
@@ -315,16 +336,16 @@ public sealed partial class UserNetworkBackend : INetworkBackend
 
     /// <summary>Builds and sends a TCP segment of <paramref name="connection"/> to the guest.</summary>
     internal bool EmitTcp(TcpConnection connection, uint seq, uint ack, TcpFlags flags, ushort window, int dataOffset,
-        int dataLength, ByteRing? data = null, ushort mss = 0, int windowScale = -1)
+        int dataLength, ByteRing? data = null, ushort mss = 0, int windowScale = -1, int segmentSize = 0)
     {
         FlowKey key = connection.Key;
         return EmitTcpRaw(key.RemoteIp, key.GuestIp, key.RemotePort, key.GuestPort, seq, ack, flags, window,
-            dataOffset, dataLength, data, mss, windowScale);
+            dataOffset, dataLength, data, mss, windowScale, segmentSize);
     }
 
     private bool EmitTcpRaw(uint source, uint destination, ushort sourcePort, ushort destinationPort, uint seq,
         uint ack, TcpFlags flags, ushort window, int dataOffset = 0, int dataLength = 0, ByteRing? data = null,
-        ushort mss = 0, int windowScale = -1)
+        ushort mss = 0, int windowScale = -1, int segmentSize = 0)
     {
         const int TcpStart = EthernetHeader.Length + Ipv4Header.MinLength;
         int headerLength = TcpHeader.HeaderLengthFor(mss, windowScale);
@@ -335,23 +356,52 @@ public sealed partial class UserNetworkBackend : INetworkBackend
 
         TcpHeader.Write(_tx.AsSpan(TcpStart), source, destination, sourcePort, destinationPort, seq, ack, flags,
             window, dataLength, mss, windowScale);
-        return EmitIp(source, destination, Ipv4Header.ProtocolTcp, headerLength + dataLength);
+        return EmitIp(source, destination, Ipv4Header.ProtocolTcp, headerLength + dataLength,
+            dataLength > segmentSize ? segmentSize : 0);
     }
 
-    /// <summary>Sends a UDP datagram to the guest (the data is copied into the frame).</summary>
+    /// <summary>
+    /// Sends a UDP datagram to the guest (the data is copied into the frame); one larger than a frame goes as IPv4
+    /// fragments of at most 1480 bytes, which the guest's kernel reassembles.
+    /// </summary>
     internal bool EmitUdp(uint source, ushort sourcePort, uint destination, ushort destinationPort,
         ReadOnlySpan<byte> data)
     {
         const int UdpStart = EthernetHeader.Length + Ipv4Header.MinLength;
-        if (data.Length > EthernetHeader.MaxFrameLength - UdpStart - UdpHeader.Length)
+        if (data.Length <= EthernetHeader.MaxFrameLength - UdpStart - UdpHeader.Length)
         {
-            // Would need IP fragmentation, which the stack does not do toward the guest.
+            data.CopyTo(_tx.AsSpan(UdpStart + UdpHeader.Length));
+            UdpHeader.Write(_tx.AsSpan(UdpStart), source, destination, sourcePort, destinationPort, data.Length);
+            return EmitIp(source, destination, Ipv4Header.ProtocolUdp, UdpHeader.Length + data.Length);
+        }
+
+        if (data.Length > Ipv4Reassembler.MaxPacket - Ipv4Header.MinLength - UdpHeader.Length)
+        {
             Counters.Unsupported();
             return false;
         }
 
-        data.CopyTo(_tx.AsSpan(UdpStart + UdpHeader.Length));
-        UdpHeader.Write(_tx.AsSpan(UdpStart), source, destination, sourcePort, destinationPort, data.Length);
-        return EmitIp(source, destination, Ipv4Header.ProtocolUdp, UdpHeader.Length + data.Length);
+        // The whole UDP segment (header + data, checksummed), then one IPv4 fragment per 1480 bytes of it.
+        Span<byte> segment = _fragmentSource.AsSpan(0, UdpHeader.Length + data.Length);
+        data.CopyTo(segment[UdpHeader.Length..]);
+        UdpHeader.Write(segment, source, destination, sourcePort, destinationPort, data.Length);
+        const int FragmentData = (EthernetHeader.MaxFrameLength - UdpStart) & ~7;
+        ushort identification = _ipId++;
+        bool delivered = true;
+        for (int offset = 0; offset < segment.Length; offset += FragmentData)
+        {
+            int length = Math.Min(FragmentData, segment.Length - offset);
+            bool more = offset + length < segment.Length;
+            segment.Slice(offset, length).CopyTo(_tx.AsSpan(UdpStart));
+            Span<byte> ip = _tx.AsSpan(EthernetHeader.Length, Ipv4Header.MinLength);
+            Ipv4Header.Write(ip, source, destination, Ipv4Header.ProtocolUdp, length, identification);
+            // Ipv4Header.Write sets DF; a fragment carries MF (all but the last) and its offset in 8-byte units.
+            BinaryPrimitives.WriteUInt16BigEndian(ip[6..], (ushort)((more ? 0x2000 : 0) | (offset >> 3)));
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum.Compute(ip));
+            delivered &= Deliver(UdpStart + length, 0);
+        }
+
+        return delivered;
     }
 }

@@ -21,6 +21,9 @@ public sealed class UserNetworkCounters
     private long _dnsFailures;
     private long _dhcpReplies;
     private long _internalErrors;
+    private long _fragments;
+    private long _reassembled;
+    private long _reassemblyFailures;
 
     public long FramesFromGuest => Volatile.Read(ref _framesFromGuest);
 
@@ -29,7 +32,7 @@ public sealed class UserNetworkCounters
     /// <summary>Frames or packets that failed a length, version, option or checksum check.</summary>
     public long DroppedMalformed => Volatile.Read(ref _droppedMalformed);
 
-    /// <summary>Well-formed traffic the stack does not handle (IPv6, fragments, unknown protocols or addresses).</summary>
+    /// <summary>Well-formed traffic the stack does not handle (IPv6, non-UDP fragments, unknown protocols or addresses).</summary>
     public long DroppedUnsupported => Volatile.Read(ref _droppedUnsupported);
 
     /// <summary>Connections and datagrams refused by <c>restrict=on</c>.</summary>
@@ -56,6 +59,15 @@ public sealed class UserNetworkCounters
     public long DnsFailures => Volatile.Read(ref _dnsFailures);
 
     public long DhcpReplies => Volatile.Read(ref _dhcpReplies);
+
+    /// <summary>IPv4 fragments of UDP datagrams from the guest.</summary>
+    public long Fragments => Volatile.Read(ref _fragments);
+
+    /// <summary>UDP datagrams put back together from fragments and handled whole.</summary>
+    public long DatagramsReassembled => Volatile.Read(ref _reassembled);
+
+    /// <summary>Datagrams whose fragments were dropped: overlap, inconsistency, too many, timeout or table full.</summary>
+    public long ReassemblyFailures => Volatile.Read(ref _reassemblyFailures);
 
     /// <summary>Bugs caught at the event loop's top level (should stay 0).</summary>
     public long InternalErrors => Volatile.Read(ref _internalErrors);
@@ -93,4 +105,10 @@ public sealed class UserNetworkCounters
     internal void DhcpReply() => Interlocked.Increment(ref _dhcpReplies);
 
     internal void InternalError() => Interlocked.Increment(ref _internalErrors);
+
+    internal void Fragment() => Interlocked.Increment(ref _fragments);
+
+    internal void Reassembled() => Interlocked.Increment(ref _reassembled);
+
+    internal void ReassemblyFailed() => Interlocked.Increment(ref _reassemblyFailures);
 }

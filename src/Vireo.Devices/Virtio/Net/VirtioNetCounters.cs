@@ -8,6 +8,7 @@ public sealed class VirtioNetCounters
     private long _rxTooBig;
     private long _txFrames;
     private long _txMalformed;
+    private long _txSegments;
 
     /// <summary>Frames delivered into guest receive buffers.</summary>
     public long RxFrames => Volatile.Read(ref _rxFrames);
@@ -24,6 +25,9 @@ public sealed class VirtioNetCounters
     /// <summary>Transmit chains dropped: too short, too long, or asking for offloads that were not negotiated.</summary>
     public long TxMalformed => Volatile.Read(ref _txMalformed);
 
+    /// <summary>Segments cut from the guest's TSO super-frames (each one reached the back-end as a frame).</summary>
+    public long TxSegments => Volatile.Read(ref _txSegments);
+
     internal void RxFrame() => Interlocked.Increment(ref _rxFrames);
 
     internal void RxDrop() => Interlocked.Increment(ref _rxDropped);
@@ -33,4 +37,6 @@ public sealed class VirtioNetCounters
     internal void TxFrame() => Interlocked.Increment(ref _txFrames);
 
     internal void TxBad() => Interlocked.Increment(ref _txMalformed);
+
+    internal void AddTxSegments(int count) => Interlocked.Add(ref _txSegments, count);
 }

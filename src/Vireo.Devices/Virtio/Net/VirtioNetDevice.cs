@@ -10,9 +10,11 @@ namespace Vireo.Devices.Virtio.Net;
 
 /// <summary>
 /// virtio-net (device ID 1) on any virtio transport: a receive queue (0) and a transmit queue (1), the MAC and link
-/// status in config space, mergeable receive buffers, no checksum or segmentation offload (the guest computes every
-/// checksum, so frames cross the back-end as plain Ethernet). Frames from the back-end are queued and written into
-/// guest buffers on the device's worker thread; transmitted frames go to the back-end from the same thread.
+/// status in config space, mergeable receive buffers, and TCP/IPv4 offloads both ways: the guest's partial checksums
+/// and TSO super-frames are completed and segmented here (back-ends always see plain, checksummed Ethernet), and a
+/// back-end may hand the guest frames with checksums marked valid and TCP frames larger than one segment. Frames from
+/// the back-end are queued and written into guest buffers on the device's worker thread; transmitted frames go to the
+/// back-end from the same thread.
 /// </summary>
 public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
 {
@@ -25,23 +27,36 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
     /// <summary>Frames from the back-end waiting for guest receive buffers; more are dropped.</summary>
     public const int RxBacklog = 256;
 
-    /// <summary>Largest frame either way (64 KiB covers any MTU a back-end can produce).</summary>
+    /// <summary>Largest frame toward the guest (64 KiB covers any MTU a back-end can produce and a TSO frame).</summary>
     public const int MaxFrameLength = 65535 - HeaderLength;
+
+    /// <summary>Largest frame from the guest: a TSO super-frame is a full 64 KiB IPv4 packet plus its headers.</summary>
+    public const int MaxTransmitFrameLength = EthernetHeader.Length + 4 + 65535;
 
     private const int ReceiveQueue = 0;
     private const int TransmitQueue = 1;
     private const byte HeaderFlagNeedsCsum = 1;
+    private const byte HeaderFlagDataValid = 2;
+    private const byte GsoNone = 0;
+    private const byte GsoTcpV4 = 1;
     private const ushort LinkUp = 1;
 
     private readonly INetworkBackend _backend;
-    private readonly ConcurrentQueue<(byte[] Buffer, int Length)> _rxPending = new();
+    private readonly ConcurrentQueue<(byte[] Buffer, int Length, ReceiveOffload Offload)> _rxPending = new();
     private readonly List<VirtqueueChain> _rxChains = [];
-    private readonly byte[] _txBuffer = new byte[HeaderLength + MaxFrameLength];
+    private readonly byte[] _txBuffer = new byte[HeaderLength + MaxTransmitFrameLength];
+    private readonly byte[] _segmentBuffer = new byte[MaxTransmitFrameLength];
     private readonly byte[] _header = new byte[HeaderLength];
+    private ushort[] _usedHeads = new ushort[QueueSize];
+    private uint[] _usedLengths = new uint[QueueSize];
     private VirtqueueChain? _txChain;
     private int _rxCount;
     private int _rxHeld;
     private volatile bool _live;
+    private bool _txChecksum;
+    private bool _txSegmentation;
+    private bool _rxChecksumValid;
+    private bool _rxLargeSegments;
     private volatile bool _linkUp = true;
 
     /// <summary>Creates a NIC with address <paramref name="mac"/> connected to <paramref name="backend"/>.</summary>
@@ -70,7 +85,8 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
 
     /// <inheritdoc/>
     protected override ulong DeviceFeatures =>
-        VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.MergeRxBuffers;
+        VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.MergeRxBuffers | VirtioNetFeatures.Csum |
+        VirtioNetFeatures.HostTso4 | VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4;
 
     public MacAddress Mac { get; }
 
@@ -114,10 +130,16 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         config.Slice(offset, destination.Length).CopyTo(destination);
     }
 
+    /// <inheritdoc/>
+    public bool AcceptsLargeTcpSegments => _live && _rxLargeSegments;
+
     /// <summary>A frame from the back-end (any thread). False when the driver is not running or the backlog is full.</summary>
-    public bool Receive(ReadOnlySpan<byte> frame)
+    public bool Receive(ReadOnlySpan<byte> frame) => Receive(frame, default);
+
+    /// <summary>A frame with offload information from the back-end (any thread); see <see cref="IFrameReceiver"/>.</summary>
+    public bool Receive(ReadOnlySpan<byte> frame, ReceiveOffload offload)
     {
-        if (!_live || !_linkUp)
+        if (!_live || !_linkUp || (offload.TcpSegmentSize != 0 && !_rxLargeSegments))
         {
             Counters.RxDrop();
             return false;
@@ -138,20 +160,28 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
 
         byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
         frame.CopyTo(copy);
-        _rxPending.Enqueue((copy, frame.Length));
+        _rxPending.Enqueue((copy, frame.Length, offload));
         Transport.Kick(ReceiveQueue);
         return true;
     }
 
     /// <inheritdoc/>
-    protected internal override void OnDriverOk() => _live = true;
+    protected internal override void OnDriverOk()
+    {
+        // Cached once: the features cannot change while the driver runs, and the hot paths should not ask.
+        _txChecksum = IsNegotiated(VirtioNetFeatures.Csum);
+        _txSegmentation = IsNegotiated(VirtioNetFeatures.Csum | VirtioNetFeatures.HostTso4);
+        _rxChecksumValid = IsNegotiated(VirtioNetFeatures.GuestCsum);
+        _rxLargeSegments = IsNegotiated(VirtioNetFeatures.GuestCsum | VirtioNetFeatures.GuestTso4);
+        _live = true;
+    }
 
     /// <inheritdoc/>
     protected internal override void OnReset()
     {
         _live = false;
         _rxHeld = 0;
-        while (_rxPending.TryDequeue(out (byte[] Buffer, int Length) item))
+        while (_rxPending.TryDequeue(out (byte[] Buffer, int Length, ReceiveOffload Offload) item))
         {
             Interlocked.Decrement(ref _rxCount);
             ArrayPool<byte>.Shared.Return(item.Buffer);
@@ -194,15 +224,9 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
             else
             {
                 int n = chain.CopyFromReadable(0, _txBuffer.AsSpan(0, (int)length));
-                // No offload was negotiated: a header asking for a checksum or segmentation is a driver bug.
-                if (n != (int)length || (_txBuffer[0] & HeaderFlagNeedsCsum) != 0 || _txBuffer[1] != 0)
+                if (n != (int)length || !TransmitFrame(_txBuffer.AsSpan(0, n)))
                 {
                     Counters.TxBad();
-                }
-                else
-                {
-                    Counters.TxFrame();
-                    _backend.Send(_txBuffer.AsSpan(HeaderLength, n - HeaderLength));
                 }
             }
 
@@ -210,12 +234,56 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         }
     }
 
+    /// <summary>
+    /// Sends one header + frame to the back-end, finishing the offloads the header asks for. False (nothing sent) when
+    /// it asks for an offload that was not negotiated or its fields do not fit the frame: a driver bug.
+    /// </summary>
+    private bool TransmitFrame(Span<byte> packet)
+    {
+        byte flags = packet[0];
+        byte gsoType = packet[1];
+        int gsoSize = BinaryPrimitives.ReadUInt16LittleEndian(packet[4..]);
+        int csumStart = BinaryPrimitives.ReadUInt16LittleEndian(packet[6..]);
+        int csumOffset = BinaryPrimitives.ReadUInt16LittleEndian(packet[8..]);
+        Span<byte> frame = packet[HeaderLength..];
+        bool needsChecksum = (flags & HeaderFlagNeedsCsum) != 0;
+        if (gsoType == GsoTcpV4 && _txSegmentation)
+        {
+            // Segmentation computes every checksum itself, so a partial checksum needs no separate completion.
+            int segments = TransmitOffload.SendSegments(frame, gsoSize, _segmentBuffer, _backend);
+            if (segments < 0)
+            {
+                return false;
+            }
+
+            Counters.TxFrame();
+            Counters.AddTxSegments(segments);
+            return true;
+        }
+
+        if (gsoType != GsoNone || (needsChecksum && (!_txChecksum ||
+            !TransmitOffload.CompleteChecksum(frame, csumStart, csumOffset))))
+        {
+            return false;
+        }
+
+        if (frame.Length > MaxFrameLength)
+        {
+            // Only a TSO super-frame may use the extra room of the transmit buffer.
+            return false;
+        }
+
+        Counters.TxFrame();
+        _backend.Send(frame);
+        return true;
+    }
+
     private bool ReceiveFrames()
     {
         Virtqueue queue = Transport.GetQueue(ReceiveQueue);
         bool mergeable = IsNegotiated(VirtioNetFeatures.MergeRxBuffers);
         bool signal = false;
-        while (_rxPending.TryPeek(out (byte[] Buffer, int Length) item))
+        while (_rxPending.TryPeek(out (byte[] Buffer, int Length, ReceiveOffload Offload) item))
         {
             int needed = HeaderLength + item.Length;
 
@@ -266,15 +334,17 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
                 _header.AsSpan().Clear();
                 BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(10), 1);
                 int written = only.CopyToWritable(0, _header.AsSpan(0, (int)Math.Min(only.WritableBytes, HeaderLength)));
-                signal |= queue.PushUsed(only.Head, (uint)written);
+                SetUsed(0, only.Head, (uint)written);
                 for (int i = 1; i < _rxHeld; i++)
                 {
-                    signal |= queue.PushUsed(_rxChains[i].Head, 0);
+                    SetUsed(i, _rxChains[i].Head, 0);
                 }
+
+                signal |= queue.PushUsed(_usedHeads.AsSpan(0, _rxHeld), _usedLengths.AsSpan(0, _rxHeld));
             }
             else
             {
-                signal |= Deliver(queue, item.Buffer.AsSpan(0, item.Length));
+                signal |= Deliver(queue, item.Buffer.AsSpan(0, item.Length), item.Offload);
             }
 
             _rxHeld = 0;
@@ -285,7 +355,7 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
     }
 
     /// <summary>Writes header and frame across the held chains, then publishes the chains that were used.</summary>
-    private bool Deliver(Virtqueue queue, ReadOnlySpan<byte> frame)
+    private bool Deliver(Virtqueue queue, ReadOnlySpan<byte> frame, ReceiveOffload offload)
     {
         // Count the buffers the frame needs first: num_buffers goes in the header, which comes first.
         int used = 0;
@@ -297,9 +367,9 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         }
 
         _header.AsSpan().Clear();
+        WriteOffloadHeader(frame, offload);
         BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(10), (ushort)used);
         int frameOffset = 0;
-        bool signal = false;
         for (int i = 0; i < used; i++)
         {
             VirtqueueChain chain = _rxChains[i];
@@ -312,17 +382,65 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
             int take = (int)Math.Min(chain.WritableBytes - (ulong)written, (ulong)(frame.Length - frameOffset));
             written += chain.CopyToWritable((ulong)written, frame.Slice(frameOffset, take));
             frameOffset += take;
-            signal |= queue.PushUsed(chain.Head, (uint)written);
+            SetUsed(i, chain.Head, (uint)written);
         }
 
         // Chains gathered beyond the need (possible after a partial gather) return empty.
         for (int i = used; i < _rxHeld; i++)
         {
-            signal |= queue.PushUsed(_rxChains[i].Head, 0);
+            SetUsed(i, _rxChains[i].Head, 0);
         }
 
+        // One publication for all the frame's buffers: the driver reads num_buffers from the first and then expects
+        // every other one to be in the used ring already.
         Counters.RxFrame();
-        return signal;
+        return queue.PushUsed(_usedHeads.AsSpan(0, _rxHeld), _usedLengths.AsSpan(0, _rxHeld));
+    }
+
+    private void SetUsed(int index, ushort head, uint length)
+    {
+        if (index >= _usedHeads.Length)
+        {
+            // Only a driver that posts more chains than its queue holds gets here: grow rather than fail.
+            Array.Resize(ref _usedHeads, _usedHeads.Length * 2);
+            Array.Resize(ref _usedLengths, _usedLengths.Length * 2);
+        }
+
+        _usedHeads[index] = head;
+        _usedLengths[index] = length;
+    }
+
+    /// <summary>Fills flags, gso_type, hdr_len and gso_size of the receive header for what the back-end promised.</summary>
+    private void WriteOffloadHeader(ReadOnlySpan<byte> frame, ReceiveOffload offload)
+    {
+        if (offload.ChecksumsValid && _rxChecksumValid)
+        {
+            _header[0] = HeaderFlagDataValid;
+        }
+
+        if (offload.TcpSegmentSize == 0 || !_rxLargeSegments || frame.Length < EthernetHeader.Length + 40 ||
+            BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EthernetHeader.TypeIpv4)
+        {
+            return;
+        }
+
+        // hdr_len: Ethernet + IPv4 + TCP headers, a hint for how much of the frame the driver should keep linear.
+        int ipHeaderLength = (frame[EthernetHeader.Length] & 0xF) * 4;
+        int tcpAt = EthernetHeader.Length + ipHeaderLength;
+        if (tcpAt + 13 >= frame.Length)
+        {
+            return;
+        }
+
+        int headers = tcpAt + ((frame[tcpAt + 12] >> 4) * 4);
+        if (frame.Length - headers <= offload.TcpSegmentSize)
+        {
+            return;
+        }
+
+        _header[1] = GsoTcpV4;
+        BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(2), (ushort)headers);
+        BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(4), (ushort)offload.TcpSegmentSize);
     }
 
     /// <inheritdoc/>
