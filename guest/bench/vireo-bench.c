@@ -2,13 +2,20 @@
  * vireo-bench: guest-side benchmark workloads for the Vireo hypervisor.
  *
  *   vireo-bench WORKLOAD [ITERATIONS]     WORKLOAD: int mem branch fp syscall pagefault all
+ *   vireo-bench DISK-WORKLOAD DEVICE [ITERATIONS]
+ *                                         DISK-WORKLOAD: disk-seqwrite disk-seqread (ITERATIONS = MiB, 1 MiB
+ *                                         requests), disk-randwrite disk-randread (ITERATIONS = 4 KiB requests at
+ *                                         random offsets in the first 64 MiB), disk (all four in that order).
+ *                                         O_DIRECT on DEVICE (its content is overwritten); writes end with fsync.
  *
  * Each workload prints one line:  vireo-bench <name> <iterations> <elapsed_ms> <checksum>
  * The checksum depends only on the workload and the iteration count, so a host can check that an emulator
  * computed the right result as well as how fast it did (elapsed time from CLOCK_MONOTONIC).
  * Built static for riscv64 (-O2) and installed in the guest as /bin/vireo-bench.
  */
+#define _GNU_SOURCE /* O_DIRECT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +326,104 @@ static uint64_t bench_pagefault(uint64_t iterations)
     return sum;
 }
 
+/* ---- disk: O_DIRECT sequential and random I/O on a block device ---- */
+
+#define DISK_SEQ_BLOCK (1u << 20)
+#define DISK_RAND_BLOCK 4096u
+#define DISK_RAND_REGION (64ull << 20)
+
+static unsigned char *s_disk_buffer;
+
+static int disk_open(const char *device, int write)
+{
+    int fd = open(device, (write ? O_RDWR : O_RDONLY) | O_DIRECT);
+    if (fd < 0) {
+        fprintf(stderr, "vireo-bench: %s: %s\n", device, strerror(errno));
+        exit(1);
+    }
+    if (!s_disk_buffer && posix_memalign((void **)&s_disk_buffer, 4096, DISK_SEQ_BLOCK) != 0) {
+        fprintf(stderr, "vireo-bench: out of memory\n");
+        exit(1);
+    }
+    return fd;
+}
+
+static void disk_fail(const char *what, uint64_t offset)
+{
+    fprintf(stderr, "vireo-bench: %s at %llu: %s\n", what, (unsigned long long)offset, strerror(errno));
+    exit(1);
+}
+
+/* Every 4 KiB sector of a block starts with a word naming its disk offset and the writer, so the reads can check
+ * they got the right data by summing those words only (the rest of the buffer is left as is: the guest CPU cost
+ * must stay small next to the I/O). */
+static void disk_stamp(unsigned char *buffer, size_t length, uint64_t offset, uint64_t salt)
+{
+    for (size_t at = 0; at < length; at += 4096) {
+        uint64_t word = (offset + at) ^ salt;
+        memcpy(buffer + at, &word, sizeof word);
+    }
+}
+
+static uint64_t disk_sum(const unsigned char *buffer, size_t length)
+{
+    uint64_t sum = 0;
+    for (size_t at = 0; at < length; at += 4096) {
+        uint64_t word;
+        memcpy(&word, buffer + at, sizeof word);
+        sum += word;
+    }
+    return sum;
+}
+
+static uint64_t xorshift64(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+static uint64_t bench_disk(const char *name, const char *device, uint64_t iterations)
+{
+    int sequential = strstr(name, "seq") != NULL, write = strstr(name, "write") != NULL;
+    int fd = disk_open(device, write);
+    uint64_t sum = 0, state = 0x2545F4914F6CDD1Dull;
+    size_t block = sequential ? DISK_SEQ_BLOCK : DISK_RAND_BLOCK;
+    for (uint64_t i = 0; i < iterations; i++) {
+        uint64_t offset = sequential ? i * DISK_SEQ_BLOCK : (xorshift64(&state) % (DISK_RAND_REGION / DISK_RAND_BLOCK)) * DISK_RAND_BLOCK;
+        if (write) {
+            disk_stamp(s_disk_buffer, block, offset, sequential ? 0x5e90ull : 0x7a4dull);
+            if (pwrite(fd, s_disk_buffer, block, (off_t)offset) != (ssize_t)block)
+                disk_fail("write", offset);
+            sum += disk_sum(s_disk_buffer, block);
+        } else {
+            if (pread(fd, s_disk_buffer, block, (off_t)offset) != (ssize_t)block)
+                disk_fail("read", offset);
+            sum += disk_sum(s_disk_buffer, block);
+        }
+    }
+    if (write && fsync(fd) != 0)
+        disk_fail("fsync", 0);
+    close(fd);
+    return sum;
+}
+
+static int run_disk(const char *name, const char *device, uint64_t iterations)
+{
+    int sequential = strstr(name, "seq") != NULL;
+    if (!iterations)
+        iterations = sequential ? 64 : 2048;
+    uint64_t start = now_ns();
+    uint64_t checksum = bench_disk(name, device, iterations);
+    uint64_t elapsed_ms = (now_ns() - start) / 1000000u;
+    printf("vireo-bench %s %llu %llu %llu\n", name, (unsigned long long)iterations, (unsigned long long)elapsed_ms,
+           (unsigned long long)checksum);
+    fflush(stdout);
+    return 0;
+}
+
 /* ---- driver ---- */
 
 struct workload {
@@ -357,13 +462,47 @@ static int run(const char *name, uint64_t iterations, const char *self)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: vireo-bench int|mem|branch|fp|syscall|pagefault|all [ITERATIONS]\n");
+    fprintf(stderr, "usage: vireo-bench int|mem|branch|fp|syscall|pagefault|all [ITERATIONS]\n"
+                    "       vireo-bench disk|disk-seqwrite|disk-seqread|disk-randwrite|disk-randread DEVICE [ITERATIONS]\n");
+}
+
+static int disk_main(int argc, char **argv)
+{
+    static const char *const names[] = {"disk-seqwrite", "disk-seqread", "disk-randwrite", "disk-randread"};
+    if (argc < 3 || argc > 4) {
+        usage();
+        return 2;
+    }
+    uint64_t iterations = 0;
+    if (argc == 4) {
+        char *end = NULL;
+        iterations = strtoull(argv[3], &end, 10);
+        if (!end || *end != '\0' || iterations == 0) {
+            fprintf(stderr, "vireo-bench: bad iteration count '%s'\n", argv[3]);
+            return 2;
+        }
+    }
+    int all = strcmp(argv[1], "disk") == 0, found = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (all || strcmp(argv[1], names[i]) == 0) {
+            found = 1;
+            run_disk(names[i], argv[2], iterations);
+        }
+    }
+    if (!found) {
+        fprintf(stderr, "vireo-bench: unknown workload '%s'\n", argv[1]);
+        usage();
+        return 2;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "noop") == 0)
         return NOOP_STATUS; /* the child of the syscall workload */
+    if (argc >= 2 && strncmp(argv[1], "disk", 4) == 0)
+        return disk_main(argc, argv);
     if (argc < 2 || argc > 3) {
         usage();
         return 2;

@@ -33,6 +33,13 @@ public sealed class CpuEnvironment
     /// </summary>
     public ISupervisorCallHandler? SupervisorCalls { get; set; }
 
+    /// <summary>
+    /// Called on a hart's thread when that hart can never make progress again: an exception whose trap handler
+    /// faults on its own first instruction, over and over (a double fault). Arguments: the hart id and a one-line
+    /// description. The machine should stop the VM with a failure; the hart itself keeps looping until told to exit.
+    /// </summary>
+    public Action<int, string>? HartStuck { get; set; }
+
     /// <summary>LR/SC reservations shared by the VM's harts.</summary>
     internal ReservationTable Reservations { get; } = new();
 }

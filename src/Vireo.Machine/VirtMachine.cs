@@ -32,6 +32,7 @@ public sealed partial class VirtMachine : IDisposable
     private readonly CpuEnvironment _environment;
     private readonly IHart[] _harts;
     private readonly Plic _plic;
+    private readonly Clint _clint;
     private readonly Ns16550a _uart;
     private readonly GoldfishRtc _rtc;
     private readonly BootRom _rom = new();
@@ -42,6 +43,7 @@ public sealed partial class VirtMachine : IDisposable
     private readonly Stopwatch _uptime = new();
     private MachineExit? _exit;
     private bool _rebootRequested;
+    private volatile bool _stopRequested;
 
     /// <summary>Builds the VM (nothing runs until <see cref="Run"/>).</summary>
     /// <param name="config">The VM's description; validated here.</param>
@@ -60,7 +62,11 @@ public sealed partial class VirtMachine : IDisposable
         _ram = new GuestRam(VirtMemoryMap.DramBase, config.MemorySize);
         _bus = new PhysicalBus(_ram);
         _clock = new MachineClock(time);
-        _environment = new CpuEnvironment(_bus, _clock) { ResetVector = VirtMemoryMap.DramBase };
+        _environment = new CpuEnvironment(_bus, _clock)
+        {
+            ResetVector = VirtMemoryMap.DramBase,
+            HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, description), reboot: false),
+        };
         _harts = new IHart[config.CpuCount];
         if (config.FirmwarePath is null)
         {
@@ -78,7 +84,8 @@ public sealed partial class VirtMachine : IDisposable
         _bus.Map(BootRom.Base, _rom);
         _bus.Map(VirtMemoryMap.Test, new SifiveTest(OnPowerEvent));
         _bus.Map(VirtMemoryMap.Rtc, _rtc);
-        _bus.Map(VirtMemoryMap.Clint, new Clint(_harts, _clock));
+        _clint = new Clint(_harts, _clock);
+        _bus.Map(VirtMemoryMap.Clint, _clint);
         _bus.Map(VirtMemoryMap.Plic, _plic);
         _bus.Map(VirtMemoryMap.Uart, _uart);
 
@@ -123,6 +130,12 @@ public sealed partial class VirtMachine : IDisposable
     /// <summary>Time since the current boot began.</summary>
     public TimeSpan Uptime => _uptime.Elapsed;
 
+    /// <summary>
+    /// <see cref="Stopwatch.GetTimestamp"/> (the host monotonic clock) at which the boot hart's thread entered the CPU
+    /// engine for the first boot, 0 before that: with the process start time, the latency before the guest runs.
+    /// </summary>
+    public long FirstInstructionTimestamp { get; private set; }
+
     /// <summary>One-line diagnostics go here (device errors caused by the guest). Null drops them.</summary>
     public Action<string>? Diagnostics { get; set; }
 
@@ -166,7 +179,12 @@ public sealed partial class VirtMachine : IDisposable
     }
 
     /// <summary>Stops the VM from the host side (thread-safe); <see cref="Run"/> returns <see cref="MachineExitKind.Stopped"/>.</summary>
-    public void Stop(string reason) => SignalExit(new MachineExit(MachineExitKind.Stopped, 0, reason), reboot: false);
+    public void Stop(string reason)
+    {
+        // Remembered apart from the exit record, so a stop that races with a guest reset still ends the VM.
+        _stopRequested = true;
+        SignalExit(new MachineExit(MachineExitKind.Stopped, 0, reason), reboot: false);
+    }
 
     /// <summary>
     /// Boots the VM and runs it on one host thread per hart until it powers off, fails or is stopped. A guest reset
@@ -206,11 +224,21 @@ public sealed partial class VirtMachine : IDisposable
             {
                 return exit;
             }
+
+            if (_stopRequested)
+            {
+                return new MachineExit(MachineExitKind.Stopped, 0, "stopped from the host during a guest reset");
+            }
         }
     }
 
     private void RunHart(IHart hart)
     {
+        if (hart.HartId == 0 && FirstInstructionTimestamp == 0)
+        {
+            FirstInstructionTimestamp = Stopwatch.GetTimestamp();
+        }
+
         try
         {
             hart.Run();
@@ -229,10 +257,16 @@ public sealed partial class VirtMachine : IDisposable
         _rebootRequested = false;
         _ram.Discard(_ram.BaseAddress, _ram.Size);
         _uart.Reset();
+        _rtc.Reset();
         foreach (VirtioMmioTransport transport in _virtio)
         {
             transport.Write(0x070, 4, 0); // status 0 = device reset
         }
+
+        // After the devices, whose resets drop their lines: an interrupt claimed and never completed before a guest
+        // reset would otherwise stay in service, and its source would never interrupt the next boot.
+        _plic.Reset();
+        _clint.Reset();
 
         bool builtIn = _config.FirmwarePath is null;
         ulong entry;

@@ -43,12 +43,23 @@ public static class DiskImage
 
     /// <summary>
     /// Opens an image and its whole backing chain (backing images read-only). The format is probed when
-    /// <paramref name="format"/> is null.
+    /// <paramref name="format"/> is null. Every file of the chain uses <paramref name="cache"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The image or a backing file does not exist.</exception>
     /// <exception cref="InvalidDataException">The image is corrupt, unsupported, or its chain loops.</exception>
-    public static IBlockDevice Open(string path, DiskFormat? format = null, bool readOnly = false) =>
-        OpenChain(path, format, readOnly, new HashSet<string>(StringComparer.Ordinal));
+    /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
+    public static IBlockDevice Open(string path, DiskFormat? format = null, bool readOnly = false, DiskCacheMode cache = DiskCacheMode.Writeback) =>
+        OpenChain(path, format, readOnly, cache, new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>Parses "writeback", "none" or "unsafe".</summary>
+    /// <exception cref="ArgumentException">Any other name.</exception>
+    public static DiskCacheMode ParseCacheMode(string name) => name switch
+    {
+        "writeback" => DiskCacheMode.Writeback,
+        "none" => DiskCacheMode.None,
+        "unsafe" => DiskCacheMode.Unsafe,
+        _ => throw new ArgumentException($"unknown cache mode '{name}' (expected writeback, none or unsafe)"),
+    };
 
     /// <summary>
     /// Creates a new image (refusing to overwrite an existing file). With a backing file and no size the size is the
@@ -184,7 +195,7 @@ public static class DiskImage
         _ => throw new ArgumentException("unknown image type"),
     };
 
-    private static IBlockDevice OpenChain(string path, DiskFormat? format, bool readOnly, HashSet<string> visited)
+    private static IBlockDevice OpenChain(string path, DiskFormat? format, bool readOnly, DiskCacheMode cache, HashSet<string> visited)
     {
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -205,8 +216,8 @@ public static class DiskImage
 
         DiskFormat actual = format ?? Probe(full);
         return actual == DiskFormat.Qcow2
-            ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, visited))
-            : RawImage.Open(full, readOnly);
+            ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, cache, visited), cache)
+            : RawImage.Open(full, readOnly, cache);
     }
 
     private static void WriteViaTemp(string destination, Action<string> build)

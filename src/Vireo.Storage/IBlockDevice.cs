@@ -23,6 +23,30 @@ public interface IBlockDevice : IDisposable
     /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/>.</summary>
     void Write(ulong offset, ReadOnlySpan<byte> source);
 
+    /// <summary>
+    /// Reads consecutive bytes from <paramref name="offset"/> into <paramref name="segments"/>, one after the other
+    /// (scatter). Back-ends override it to move a whole request in one host call; this default reads segment by
+    /// segment.
+    /// </summary>
+    void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        foreach (IoSegment segment in segments)
+        {
+            Read(offset, segment.AsSpan());
+            offset += (ulong)segment.Length;
+        }
+    }
+
+    /// <summary>Writes <paramref name="segments"/> one after the other from <paramref name="offset"/> (gather); see <see cref="ReadScattered"/>.</summary>
+    void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        foreach (IoSegment segment in segments)
+        {
+            Write(offset, segment.AsSpan());
+            offset += (ulong)segment.Length;
+        }
+    }
+
     /// <summary>Makes every completed write durable (fsync of all files involved) before returning.</summary>
     void Flush();
 

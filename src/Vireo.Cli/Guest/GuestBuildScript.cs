@@ -54,6 +54,13 @@ internal sealed class GuestBuildScript
     /// <param name="error">The script's one-line explanation otherwise.</param>
     public bool TryGetArtifactsDirectory(out string directory, out string error)
     {
+        var cache = new GuestLocationCache(RepositoryRoot);
+        if (cache.TryGet(out directory))
+        {
+            error = string.Empty;
+            return true;
+        }
+
         using Process process = Start(redirect: true, "--print-path");
         // Both streams are small; reading stderr asynchronously avoids a pipe deadlock regardless.
         Task<string> errorText = process.StandardError.ReadToEndAsync();
@@ -64,6 +71,7 @@ internal sealed class GuestBuildScript
         {
             directory = lines[^1];
             error = string.Empty;
+            cache.Store(directory);
             return true;
         }
 

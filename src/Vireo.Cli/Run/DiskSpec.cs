@@ -2,9 +2,11 @@ using Vireo.Storage;
 
 namespace Vireo.Cli.Run;
 
-/// <summary>A parsed <c>--disk PATH[,format=raw|qcow2][,readonly=on|off]</c> value.</summary>
-internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly)
+/// <summary>A parsed <c>--disk PATH[,format=raw|qcow2][,readonly=on|off][,cache=writeback|none|unsafe]</c> value.</summary>
+internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly, DiskCacheMode Cache = DiskCacheMode.Writeback)
 {
+    private const string Usage = "format=raw|qcow2, readonly=on|off, cache=writeback|none|unsafe";
+
     /// <summary>Parses a specification; bad input raises <see cref="UserErrorException"/> with one line.</summary>
     public static DiskSpec Parse(string text)
     {
@@ -12,11 +14,12 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly)
         string path = parts[0];
         if (path.Length == 0)
         {
-            throw new UserErrorException("--disk: a file path is required (--disk PATH[,format=raw|qcow2][,readonly=on])");
+            throw new UserErrorException("--disk: a file path is required (--disk PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none|unsafe])");
         }
 
         DiskFormat? format = null;
         bool readOnly = false;
+        DiskCacheMode cache = DiskCacheMode.Writeback;
         for (int i = 1; i < parts.Length; i++)
         {
             string[] pair = parts[i].Split('=', 2);
@@ -29,8 +32,11 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly)
                 case "readonly" when value is "on" or "off":
                     readOnly = value == "on";
                     break;
+                case "cache" when value is "writeback" or "none" or "unsafe":
+                    cache = DiskImage.ParseCacheMode(value);
+                    break;
                 default:
-                    throw new UserErrorException($"--disk {path}: unknown option '{parts[i]}' (format=raw|qcow2, readonly=on|off)");
+                    throw new UserErrorException($"--disk {path}: unknown option '{parts[i]}' ({Usage})");
             }
         }
 
@@ -39,6 +45,6 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly)
             throw new UserErrorException($"--disk: {path}: no such file");
         }
 
-        return new DiskSpec(path, format, readOnly);
+        return new DiskSpec(path, format, readOnly, cache);
     }
 }

@@ -33,7 +33,7 @@ internal static class RunCommand
         try
         {
             AddDevices(parse, options, config, resources);
-            return Boot(config, exec, serial, serialIsTerminal);
+            return Boot(config, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
         }
         finally
         {
@@ -44,7 +44,7 @@ internal static class RunCommand
         }
     }
 
-    private static int Boot(MachineConfig config, string? exec, Stream? serial, bool serialIsTerminal)
+    private static int Boot(MachineConfig config, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
     {
         using var writer = serial is null ? null : new ConsoleWriter(serial);
         ConsoleOutput output = writer is null ? static _ => { } : writer.Write;
@@ -83,6 +83,11 @@ internal static class RunCommand
                 stop.Cancel();
                 writer?.Flush();
                 raw?.Restore();
+            }
+
+            if (timings)
+            {
+                PrintTimings(machine);
             }
 
             return Report(exit, machine, serialIsTerminal, exec is not null);
@@ -155,7 +160,7 @@ internal static class RunCommand
             IBlockDevice disk;
             try
             {
-                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly);
+                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly, spec.Cache);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
             {
@@ -290,6 +295,36 @@ internal static class RunCommand
             {
                 machine.SendConsoleInput(forward.AsSpan(0, count), stop);
             }
+        }
+    }
+
+    private static void PrintTimings(VirtMachine machine)
+    {
+        string startup = machine.FirstInstructionTimestamp != 0 && ProcessStartTimestamp() is long start
+            ? $"{Stopwatch.GetElapsedTime(start, machine.FirstInstructionTimestamp).TotalMilliseconds:F0} ms"
+            : "unknown";
+        System.Console.Error.WriteLine(
+            $"vireo: timings: process start → first guest instruction {startup}; last boot ran {machine.Uptime.TotalSeconds:F2} s, {machine.InstructionsRetired:N0} instructions");
+    }
+
+    /// <summary>
+    /// The process start on the <see cref="Stopwatch"/> clock (CLOCK_MONOTONIC), from /proc/self/stat's start time in
+    /// clock ticks since boot (10 ms); null where there is no /proc. Process.StartTime is no use here: it adds the
+    /// boot time, which Linux reports in whole seconds.
+    /// </summary>
+    private static long? ProcessStartTimestamp()
+    {
+        try
+        {
+            string stat = File.ReadAllText("/proc/self/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long ticks = long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture); // field 22 overall
+            const long TicksPerSecond = 100; // USER_HZ on every Linux architecture .NET runs on
+            return ticks * Stopwatch.Frequency / TicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
         }
     }
 

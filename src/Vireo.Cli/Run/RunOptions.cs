@@ -23,9 +23,11 @@ internal sealed class RunOptions
 
     public Option<string?> Exec { get; } = new("--exec") { Description = "Run CMD in the default guest's shell, stream its output, power off and exit with its status" };
 
-    public Option<string[]> Disks { get; } = new("--disk") { Description = "Attach a disk: PATH[,format=raw|qcow2][,readonly=on] (repeat for vdb, vdc...)", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Disks { get; } = new("--disk") { Description = "Attach a disk: PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none|unsafe] (repeat for vdb, vdc...)", AllowMultipleArgumentsPerToken = false };
 
     public Option<string[]> Nets { get; } = new("--net") { Description = "Attach a network card: user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..], switch:PATH or tap:IFNAME" };
+
+    public Option<bool> Timings { get; } = new("--timings") { Description = "At exit, print to stderr how long startup took (process start to the first guest instruction) and how long the guest ran" };
 
     public Option<bool> NoReboot { get; } = new("--no-reboot") { Description = "Exit instead of rebooting when the guest resets" };
 
@@ -43,5 +45,6 @@ internal sealed class RunOptions
         command.Options.Add(Disks);
         command.Options.Add(Nets);
         command.Options.Add(NoReboot);
+        command.Options.Add(Timings);
     }
 }

@@ -39,6 +39,12 @@ internal sealed unsafe partial class Hart
         RaiseIllegal(bits);
     }
 
+    /// <summary>
+    /// Consecutive exceptions whose handler is the faulting instruction itself (no instruction in between) before the
+    /// hart is declared stuck. One is enough in practice; the margin lets another hart fix a page table first.
+    /// </summary>
+    private const ulong StuckTrapLimit = 100_000;
+
     private void TakeTrap(ulong cause, ulong tval, bool interrupt)
     {
         HartState* s = State;
@@ -69,6 +75,28 @@ internal sealed unsafe partial class Hart
             s->Mstatus = status;
             s->Pc = TrapTarget(_mtvec, cause, interrupt);
             SetMode(3);
+        }
+
+        if (!interrupt && s->Pc == pc)
+        {
+            NoteSelfTargetedTrap(cause, pc);
+        }
+    }
+
+    /// <summary>Counts exceptions that re-enter the instruction that raised them, to detect a double fault.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NoteSelfTargetedTrap(ulong cause, ulong pc)
+    {
+        ulong retired = RetiredNow;
+
+        // Each trip through the loop retires one (faulting) fetch; anything more means the hart made progress.
+        _selfTraps = retired - _selfTrapRetired <= 1 ? _selfTraps + 1 : 1;
+        _selfTrapRetired = retired;
+        if (_selfTraps == StuckTrapLimit)
+        {
+            _environment.HartStuck?.Invoke(
+                HartId,
+                $"hart {HartId} is stuck in a double fault: its trap handler at 0x{pc:x} raises exception {cause} on its first instruction");
         }
     }
 

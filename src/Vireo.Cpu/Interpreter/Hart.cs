@@ -38,6 +38,8 @@ internal sealed unsafe partial class Hart : IHart
     private readonly Lock _runStateLock = new();
 
     private ulong _retired;
+    private ulong _selfTraps;
+    private ulong _selfTrapRetired;
     private ulong _nextTimerCheck;
     private bool _waitingForInterrupt;
     private volatile bool _exitRequested;
@@ -145,6 +147,12 @@ internal sealed unsafe partial class Hart : IHart
 
         _reservations.Release(HartId, 0);
         _waitingForInterrupt = false;
+
+        // An exit request that arrived after the last Run returned (the machine stops every hart when it resets)
+        // belongs to the old run, and must not end the next one before its first instruction.
+        _exitRequested = false;
+        Interlocked.Exchange(ref _requests, 0);
+        _selfTraps = 0;
         SetMode(3);
         FlushTlb();
         FlushDecodedCode();

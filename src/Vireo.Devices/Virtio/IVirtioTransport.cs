@@ -23,8 +23,19 @@ public interface IVirtioTransport
     /// <summary>Raises the used-buffer interrupt.</summary>
     void SignalUsedBuffer();
 
-    /// <summary>Bumps the config generation and raises the config-change interrupt.</summary>
+    /// <summary>
+    /// Bumps the config generation and, once the driver is up (DRIVER_OK), raises the config-change interrupt. For a
+    /// change of one field the device writes in a single store (a flag, a status word).
+    /// </summary>
     void SignalConfigChanged();
+
+    /// <summary>
+    /// Runs <paramref name="change"/>, a device-side update of configuration space, so that a driver can never accept
+    /// a torn read of it: the generation moves before and after the update (a driver reading across it sees two
+    /// different generations and reads again), then the config-change interrupt is raised as by
+    /// <see cref="SignalConfigChanged"/>. Any thread; not for hot paths.
+    /// </summary>
+    void ChangeConfig(Action change);
 
     /// <summary>Puts the device in DEVICE_NEEDS_RESET after a guest error, logs <paramref name="reason"/> once, and stops processing.</summary>
     void Fail(string reason);

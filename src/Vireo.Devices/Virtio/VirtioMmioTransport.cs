@@ -36,6 +36,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
     private readonly VirtioWorker _worker;
     private readonly Lock _lock = new();
     private readonly Lock _interruptLock = new();
+    private readonly Lock _configLock = new();
     private uint _deviceFeaturesSel;
     private uint _driverFeaturesSel;
     private ulong _driverFeatures;
@@ -232,7 +233,23 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
     public void SignalConfigChanged()
     {
         Interlocked.Increment(ref _configGeneration);
-        RaiseInterrupt(VirtioInterruptStatus.ConfigChange);
+        NotifyConfigChanged();
+    }
+
+    /// <inheritdoc/>
+    public void ChangeConfig(Action change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+
+        // Serialised, so two concurrent changes cannot interleave their generation steps.
+        lock (_configLock)
+        {
+            Interlocked.Increment(ref _configGeneration);
+            change();
+            Interlocked.Increment(ref _configGeneration);
+        }
+
+        NotifyConfigChanged();
     }
 
     /// <inheritdoc/>
@@ -504,6 +521,16 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
         {
             _interruptStatus &= ~bits;
             _interrupt.Set(_interruptStatus != 0);
+        }
+    }
+
+    private void NotifyConfigChanged()
+    {
+        // Before DRIVER_OK no driver handles (or acknowledges) the interrupt; a driver still probing reads the
+        // configuration under the generation, which is enough.
+        if ((_status & VirtioDeviceStatus.DriverOk) != 0)
+        {
+            RaiseInterrupt(VirtioInterruptStatus.ConfigChange);
         }
     }
 

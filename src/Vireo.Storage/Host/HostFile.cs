@@ -5,7 +5,8 @@ namespace Vireo.Storage.Host;
 
 /// <summary>
 /// Linux file operations the base library does not expose: punching holes (so discarded space goes back to the
-/// host) and walking the data extents of a sparse file (so <c>disk info</c> can report what is really allocated).
+/// host), walking the data extents of a sparse file (so <c>disk info</c> can report what is really allocated), and
+/// opening with O_DIRECT (<c>cache=none</c>).
 /// Every call degrades gracefully where the host or file system lacks support.
 /// </summary>
 internal static partial class HostFile
@@ -14,6 +15,18 @@ internal static partial class HostFile
     private const int FallocFlPunchHole = 0x02;
     private const int SeekData = 3;
     private const int SeekHole = 4;
+    private const int ORdOnly = 0;
+    private const int ORdWr = 2;
+    private const int OCloExec = 0x80000;
+    private const int LockSh = 1;
+    private const int LockEx = 2;
+    private const int LockNb = 4;
+    private const int EPerm = 1;
+    private const int ENoEnt = 2;
+    private const int EAcces = 13;
+    private const int EInval = 22;
+    private const int EIntr = 4;
+    private const int EWouldBlock = 11;
 
     /// <summary>
     /// Deallocates <paramref name="length"/> bytes at <paramref name="offset"/> without changing the file size.
@@ -88,6 +101,83 @@ internal static partial class HostFile
             return length;
         }
     }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> with O_DIRECT (no host page cache) and locks it as <see cref="File.OpenHandle"/>
+    /// does for the same sharing: exclusive for a writer, shared for a reader.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The host or its file system does not support O_DIRECT here.</exception>
+    /// <exception cref="IOException">The file cannot be opened or is in use by another writer.</exception>
+    public static SafeFileHandle OpenDirect(string path, bool readOnly)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new NotSupportedException("cache=none (O_DIRECT) needs a Linux host");
+        }
+
+        int direct = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
+        int flags = (readOnly ? ORdOnly : ORdWr) | direct | OCloExec;
+        int fd = OpenFile(path, flags, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                EInval => new NotSupportedException($"cache=none: the host file system does not support O_DIRECT for '{path}' (use cache=writeback)"),
+                ENoEnt => new FileNotFoundException($"'{path}' not found", path),
+                EAcces or EPerm => new UnauthorizedAccessException($"permission denied opening '{path}'"),
+                _ => new IOException($"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}"),
+            };
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (Flock(handle, (readOnly ? LockSh : LockEx) | LockNb) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw new IOException(errno == EWouldBlock
+                ? $"'{path}' is in use by another process"
+                : $"cannot lock '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+
+        return handle;
+    }
+
+    /// <summary>
+    /// preadv/pwritev of <paramref name="count"/> iovecs at <paramref name="offset"/>: the bytes moved (short only at
+    /// end of file for reads), or -1 with the error in <see cref="Marshal.GetLastPInvokeError"/>. EINTR is retried.
+    /// </summary>
+    public static unsafe long TransferVector(SafeFileHandle handle, IoVec* vectors, int count, long offset, bool write)
+    {
+        while (true)
+        {
+            long n = write ? PWriteV(handle, vectors, count, offset) : PReadV(handle, vectors, count, offset);
+            if (n >= 0 || Marshal.GetLastPInvokeError() != EIntr)
+            {
+                return n;
+            }
+        }
+    }
+
+    /// <summary>The C <c>struct iovec</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public nint Base;
+        public nuint Length;
+    }
+
+    [LibraryImport("libc", EntryPoint = "preadv", SetLastError = true)]
+    private static unsafe partial long PReadV(SafeFileHandle fd, IoVec* iov, int iovcnt, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pwritev", SetLastError = true)]
+    private static unsafe partial long PWriteV(SafeFileHandle fd, IoVec* iov, int iovcnt, long offset);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenFile(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(SafeFileHandle fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     private static partial int Fallocate(SafeFileHandle fd, int mode, long offset, long length);

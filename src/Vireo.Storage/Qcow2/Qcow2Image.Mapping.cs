@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Vireo.Storage.Host;
 
 namespace Vireo.Storage.Qcow2;
 
@@ -56,7 +57,7 @@ public sealed partial class Qcow2Image
         byte[] bytes = ArrayPool<byte>.Shared.Rent((int)_clusterSize);
         try
         {
-            ReadFully(_file, l2Offset, bytes.AsSpan(0, (int)_clusterSize));
+            _file.Read(l2Offset, bytes.AsSpan(0, (int)_clusterSize));
             ulong[] table = DecodeTable(bytes.AsSpan(0, (int)_clusterSize));
             CacheL2(l2Offset, table);
             return table;
@@ -81,7 +82,7 @@ public sealed partial class Qcow2Image
         }
     }
 
-    private void ReadHost(ulong host, Span<byte> destination) => ReadFully(_file, host, destination);
+    private void ReadHost(ulong host, Span<byte> destination) => _file.Read(host, destination);
 
     private void ReadSpecial(ulong entry, ulong guestOffset, Span<byte> destination)
     {
@@ -134,7 +135,7 @@ public sealed partial class Qcow2Image
         }
 
         byte[] compressed = new byte[(int)Math.Min(size, _fileLength - offset)];
-        ReadFully(_file, offset, compressed);
+        _file.Read(offset, compressed);
         byte[] output = new byte[_clusterSize];
         using (var stream = new DeflateStream(new MemoryStream(compressed, writable: false), CompressionMode.Decompress))
         {
@@ -333,6 +334,23 @@ public sealed partial class Qcow2Image
 
     private void SetL2Entry(ulong[] table, ulong tableOffset, int index, ulong value)
     {
+        if (_file.Cache == DiskCacheMode.None && table.Length * 8 >= ImageFile.DirectAlignment)
+        {
+            // O_DIRECT: write the entry's whole aligned block from the cached table (identical to the file but for
+            // this entry) rather than making the file do a read-modify-write of it.
+            const int EntriesPerBlock = ImageFile.DirectAlignment / 8;
+            int first = index & ~(EntriesPerBlock - 1);
+            Span<byte> block = stackalloc byte[ImageFile.DirectAlignment];
+            for (int i = 0; i < EntriesPerBlock; i++)
+            {
+                BinaryPrimitives.WriteUInt64BigEndian(block[(i * 8)..], first + i == index ? value : table[first + i]);
+            }
+
+            WriteHost(tableOffset + ((ulong)first * 8), block);
+            table[index] = value;
+            return;
+        }
+
         Span<byte> bytes = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
         WriteHost(tableOffset + ((ulong)index * 8), bytes);
@@ -349,7 +367,7 @@ public sealed partial class Qcow2Image
 
     private void WriteHost(ulong offset, ReadOnlySpan<byte> data)
     {
-        RandomAccess.Write(_file, data, (long)offset);
+        _file.Write(offset, data);
         _fileLength = Math.Max(_fileLength, offset + (ulong)data.Length);
     }
 

@@ -10,6 +10,7 @@ public sealed partial class Qcow2Image
 
     private readonly Dictionary<ulong, byte[]> _refcountBlocks = [];
     private readonly Queue<ulong> _reserved = new();
+    private readonly List<(ulong Offset, byte[] Block, int Start, int End)> _pendingRefcountWrites = [];
     private readonly ulong _refcountEntriesPerBlock;
     private readonly ulong _maxRefcount;
     private readonly int _reserveBatch;
@@ -18,21 +19,30 @@ public sealed partial class Qcow2Image
     /// <summary>One past the highest cluster index known to be in use or allocated.</summary>
     private ulong _allocationEnd;
     private ulong _freeHint = 1;
+    private bool _deferRefcountWrites;
 
     /// <summary>Takes one cluster (index) whose refcount is already 1 and durable.</summary>
     private ulong AllocateCluster()
     {
         if (_reserved.Count == 0)
         {
-            for (int i = 0; i < _reserveBatch; i++)
+            _deferRefcountWrites = true;
+            try
             {
-                ulong cluster = FindFreeCluster();
-                SetRefcount(cluster, 1);
-                _reserved.Enqueue(cluster);
+                for (int i = 0; i < _reserveBatch; i++)
+                {
+                    ulong cluster = FindFreeCluster();
+                    SetRefcount(cluster, 1);
+                    _reserved.Enqueue(cluster);
+                }
+            }
+            finally
+            {
+                WritePendingRefcounts();
             }
 
             // The refcounts must be on stable storage before any table points at these clusters.
-            RandomAccess.FlushToDisk(_file);
+            _file.Flush();
         }
 
         return _reserved.Dequeue();
@@ -41,12 +51,48 @@ public sealed partial class Qcow2Image
     /// <summary>Gives reserved but unused clusters back, so a flushed or closed image has no leaks.</summary>
     private void ReleaseReserved()
     {
-        while (_reserved.Count > 0)
+        _deferRefcountWrites = true;
+        try
         {
-            ulong cluster = _reserved.Dequeue();
-            SetRefcount(cluster, 0);
-            _freeHint = Math.Min(_freeHint, cluster);
+            while (_reserved.Count > 0)
+            {
+                ulong cluster = _reserved.Dequeue();
+                SetRefcount(cluster, 0);
+                _freeHint = Math.Min(_freeHint, cluster);
+            }
         }
+        finally
+        {
+            WritePendingRefcounts();
+        }
+    }
+
+    /// <summary>
+    /// Writes the refcount block ranges changed while <see cref="_deferRefcountWrites"/> was set: one write per block
+    /// for a whole batch of reservations instead of one per cluster.
+    /// </summary>
+    private void WritePendingRefcounts()
+    {
+        _deferRefcountWrites = false;
+        foreach ((ulong offset, byte[] block, int start, int end) in _pendingRefcountWrites)
+        {
+            WriteRefcountRange(offset, block, start, end - start);
+        }
+
+        _pendingRefcountWrites.Clear();
+    }
+
+    private void WriteRefcountRange(ulong blockOffset, byte[] block, int start, int length)
+    {
+        if (_file.Cache == DiskCacheMode.None && block.Length >= ImageFile.DirectAlignment)
+        {
+            // O_DIRECT: whole aligned blocks from the cached copy, not a read-modify-write in the file.
+            int end = (start + length + ImageFile.DirectAlignment - 1) & ~(ImageFile.DirectAlignment - 1);
+            start &= ~(ImageFile.DirectAlignment - 1);
+            length = end - start;
+        }
+
+        WriteHost(blockOffset + (ulong)start, block.AsSpan(start, length));
     }
 
     private ulong FindFreeCluster()
@@ -81,7 +127,7 @@ public sealed partial class Qcow2Image
         SetRefcount(cluster, count - 1);
         if (count == 1)
         {
-            HostFile.TryPunchHole(_file, (long)(cluster << _clusterBits), (long)_clusterSize);
+            HostFile.TryPunchHole(_file.Handle, (long)(cluster << _clusterBits), (long)_clusterSize);
             _freeHint = Math.Min(_freeHint, cluster);
         }
     }
@@ -125,13 +171,35 @@ public sealed partial class Qcow2Image
         {
             byte[] block = GetRefcountBlock(blockOffset);
             (int start, int length) = WriteRefcount(block, cluster % _refcountEntriesPerBlock, value);
-            WriteHost(blockOffset + (ulong)start, block.AsSpan(start, length));
+            if (_deferRefcountWrites)
+            {
+                DeferRefcountWrite(blockOffset, block, start, start + length);
+            }
+            else
+            {
+                WriteRefcountRange(blockOffset, block, start, length);
+            }
         }
 
         if (value > 0)
         {
             _allocationEnd = Math.Max(_allocationEnd, cluster + 1);
         }
+    }
+
+    private void DeferRefcountWrite(ulong blockOffset, byte[] block, int start, int end)
+    {
+        for (int i = 0; i < _pendingRefcountWrites.Count; i++)
+        {
+            (ulong offset, byte[] pendingBlock, int pendingStart, int pendingEnd) = _pendingRefcountWrites[i];
+            if (offset == blockOffset && ReferenceEquals(pendingBlock, block))
+            {
+                _pendingRefcountWrites[i] = (offset, block, Math.Min(start, pendingStart), Math.Max(end, pendingEnd));
+                return;
+            }
+        }
+
+        _pendingRefcountWrites.Add((blockOffset, block, start, end));
     }
 
     private byte[] GetRefcountBlock(ulong offset)
@@ -152,9 +220,13 @@ public sealed partial class Qcow2Image
         }
 
         block = new byte[_clusterSize];
-        ReadFully(_file, offset, block);
+        _file.Read(offset, block);
         if (_refcountBlocks.Count >= MaxCachedRefcountBlocks)
         {
+            // Pending changes live in the cached arrays: write them before the arrays can be read back stale.
+            bool deferring = _deferRefcountWrites;
+            WritePendingRefcounts();
+            _deferRefcountWrites = deferring;
             _refcountBlocks.Clear();
         }
 
@@ -184,7 +256,7 @@ public sealed partial class Qcow2Image
         WriteRefcount(block, cluster - first, value);
         ulong offset = home << _clusterBits;
         WriteHost(offset, block);
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
         _metadata.Add(offset);
         _refcountBlockOffsets.Add(offset);
         _refcountBlocks[offset] = block;
@@ -282,13 +354,13 @@ public sealed partial class Qcow2Image
 
         ulong tableOffset = start << _clusterBits;
         WriteHost(tableOffset, tableBytes);
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
 
         Span<byte> header = stackalloc byte[12];
         BinaryPrimitives.WriteUInt64BigEndian(header, tableOffset);
         BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)tableClusters);
         WriteHost(48, header);
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
 
         ulong oldOffset = _header.RefcountTableOffset;
         ulong oldClusters = _header.RefcountTableClusters;

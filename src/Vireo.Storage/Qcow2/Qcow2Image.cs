@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Vireo.Storage.Host;
 
@@ -23,7 +24,7 @@ namespace Vireo.Storage.Qcow2;
 /// </remarks>
 public sealed partial class Qcow2Image : IBlockDevice
 {
-    private readonly SafeFileHandle _file;
+    private readonly ImageFile _file;
     private readonly Qcow2Header _header;
     private readonly int _clusterBits;
     private readonly ulong _clusterSize;
@@ -35,7 +36,7 @@ public sealed partial class Qcow2Image : IBlockDevice
     private bool _disposed;
 
     private Qcow2Image(
-        SafeFileHandle file, string path, Qcow2Header header, ulong fileLength, ulong[] l1, ulong[] refcountTable,
+        ImageFile file, string path, Qcow2Header header, ulong fileLength, ulong[] l1, ulong[] refcountTable,
         IBlockDevice? backing, string? backingPath, bool readOnly)
     {
         _file = file;
@@ -82,34 +83,35 @@ public sealed partial class Qcow2Image : IBlockDevice
     public bool IsReadOnly { get; }
 
     /// <summary>Bytes the image file really occupies on the host (holes excluded).</summary>
-    public long AllocatedBytes => HostFile.AllocatedBytes(_file);
+    public long AllocatedBytes => HostFile.AllocatedBytes(_file.Handle);
 
     /// <summary>
     /// Opens a qcow2 image. <paramref name="openBacking"/> opens the backing file (full path, format from the header
     /// extension or null to probe); it is how the caller enforces chain-loop detection.
     /// </summary>
     /// <exception cref="InvalidDataException">The image is not valid qcow2 or uses unsupported features.</exception>
-    public static Qcow2Image Open(string path, bool readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking)
+    /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
+    public static Qcow2Image Open(
+        string path, bool readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking, DiskCacheMode cache = DiskCacheMode.Writeback)
     {
         ArgumentNullException.ThrowIfNull(openBacking);
         string full = System.IO.Path.GetFullPath(path);
         // Writers lock exclusively: no second writer, and no writing a file that another chain reads as its backing.
-        SafeFileHandle file = File.OpenHandle(
-            full, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
+        ImageFile file = ImageFile.Open(full, readOnly, cache);
         IBlockDevice? backing = null;
         try
         {
-            ulong fileLength = (ulong)RandomAccess.GetLength(file);
+            ulong fileLength = file.Length;
             byte[] first = new byte[(int)Math.Min(fileLength, 2UL << 20)];
-            ReadFully(file, 0, first);
+            file.Read(0, first);
             Qcow2Header header = Qcow2Header.Parse(first, fileLength);
             header.CheckFeatures(readOnly);
 
             byte[] l1Bytes = new byte[header.L1Size * 8];
-            ReadFully(file, header.L1TableOffset, l1Bytes);
+            file.Read(header.L1TableOffset, l1Bytes);
             ulong[] l1 = DecodeTable(l1Bytes);
             byte[] refcountBytes = new byte[header.RefcountTableClusters * (ulong)header.ClusterSize];
-            ReadFully(file, header.RefcountTableOffset, refcountBytes);
+            file.Read(header.RefcountTableOffset, refcountBytes);
             ulong[] refcountTable = DecodeTable(refcountBytes);
 
             string? backingPath = null;
@@ -138,8 +140,8 @@ public sealed partial class Qcow2Image : IBlockDevice
                 header.AutoclearFeatures = 0;
                 Span<byte> zero = stackalloc byte[8];
                 zero.Clear();
-                RandomAccess.Write(file, zero, 88);
-                RandomAccess.FlushToDisk(file);
+                file.Write(88, zero);
+                file.Flush();
             }
 
             return image;
@@ -227,6 +229,69 @@ public sealed partial class Qcow2Image : IBlockDevice
     }
 
     /// <inheritdoc/>
+    /// <remarks>One preadv when the range maps to host-contiguous allocated clusters (an image written
+    /// sequentially); otherwise segment by segment.</remarks>
+    public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        ulong total = IoSegment.TotalLength(segments);
+        CheckRange(offset, total);
+        if (total == 0)
+        {
+            return;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            if (total <= int.MaxValue && RunLength(offset, (int)total, LookupEntry(offset), out ulong host) == (int)total)
+            {
+                _file.ReadScattered(host, segments);
+                return;
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        foreach (IoSegment segment in segments)
+        {
+            Read(offset, segment.AsSpan());
+            offset += (ulong)segment.Length;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One pwritev when every cluster of the range is allocated, writable in place and host-contiguous;
+    /// otherwise (allocation, copy-on-write from a backing file) segment by segment.</remarks>
+    public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        CheckWritable();
+        ulong total = IoSegment.TotalLength(segments);
+        CheckRange(offset, total);
+        if (total == 0)
+        {
+            return;
+        }
+
+        _lock.EnterReadLock();
+        try
+        {
+            if (total <= int.MaxValue && IsContiguousInPlace(offset, (int)total, out ulong host))
+            {
+                _file.WriteGathered(host, segments);
+                return;
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        WriteGatheredByCluster(offset, segments);
+    }
+
+    /// <inheritdoc/>
     public void Flush()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -245,7 +310,7 @@ public sealed partial class Qcow2Image : IBlockDevice
             _lock.ExitWriteLock();
         }
 
-        RandomAccess.FlushToDisk(_file);
+        _file.Flush();
     }
 
     /// <inheritdoc/>
@@ -360,12 +425,74 @@ public sealed partial class Qcow2Image : IBlockDevice
         while (!source.IsEmpty)
         {
             int run = RunLength(offset, source.Length, LookupEntry(offset), out ulong host);
-            RandomAccess.Write(_file, source[..run], (long)host);
+            _file.Write(host, source[..run]);
             offset += (ulong)run;
             source = source[run..];
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The slow path of a gathered write (allocation, copy-on-write): the pieces of each cluster are collected in one
+    /// buffer and written with one <see cref="Write"/>, so a new cluster is allocated and filled once instead of once
+    /// per guest page.
+    /// </summary>
+    private unsafe void WriteGatheredByCluster(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        // Aligned unmanaged memory, so that with O_DIRECT the file does not bounce it a second time.
+        byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)_clusterSize, ImageFile.DirectAlignment);
+        try
+        {
+            var bounce = new Span<byte>(memory, (int)_clusterSize);
+            int index = 0;
+            int within = 0;
+            while (index < segments.Length)
+            {
+                int chunk = ChunkAt(offset, int.MaxValue);
+                int filled = 0;
+                while (filled < chunk && index < segments.Length)
+                {
+                    Span<byte> piece = segments[index].AsSpan()[within..];
+                    int n = Math.Min(piece.Length, chunk - filled);
+                    piece[..n].CopyTo(bounce[filled..]);
+                    filled += n;
+                    within += n;
+                    if (within == segments[index].Length)
+                    {
+                        index++;
+                        within = 0;
+                    }
+                }
+
+                Write(offset, bounce[..filled]);
+                offset += (ulong)filled;
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    private bool IsContiguousInPlace(ulong offset, int length, out ulong host)
+    {
+        host = 0;
+        ulong probe = offset;
+        int remaining = length;
+        while (remaining > 0)
+        {
+            if (!IsInPlaceWritable(LookupEntry(probe)))
+            {
+                return false;
+            }
+
+            int chunk = ChunkAt(probe, remaining);
+            probe += (ulong)chunk;
+            remaining -= chunk;
+        }
+
+        return RunLength(offset, length, LookupEntry(offset), out host) == length;
     }
 
     private bool IsNormal(ulong entry) =>
@@ -437,23 +564,6 @@ public sealed partial class Qcow2Image : IBlockDevice
         }
 
         return table;
-    }
-
-    /// <summary>Reads as much as the file holds; the rest (past end of file) reads as zero.</summary>
-    private static void ReadFully(SafeFileHandle file, ulong offset, Span<byte> destination)
-    {
-        int done = 0;
-        while (done < destination.Length)
-        {
-            int n = RandomAccess.Read(file, destination[done..], (long)offset + done);
-            if (n == 0)
-            {
-                destination[done..].Clear();
-                return;
-            }
-
-            done += n;
-        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

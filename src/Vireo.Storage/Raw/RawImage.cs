@@ -12,12 +12,12 @@ public sealed class RawImage : IBlockDevice
 {
     private const int ZeroChunk = 1 << 20;
 
-    private readonly SafeFileHandle _handle;
+    private readonly ImageFile _file;
     private bool _disposed;
 
-    private RawImage(SafeFileHandle handle, string path, bool readOnly, ulong length)
+    private RawImage(ImageFile file, string path, bool readOnly, ulong length)
     {
-        _handle = handle;
+        _file = file;
         Path = path;
         IsReadOnly = readOnly;
         Length = length;
@@ -34,28 +34,22 @@ public sealed class RawImage : IBlockDevice
     public bool IsReadOnly { get; }
 
     /// <summary>Bytes the file really occupies on the host (holes excluded).</summary>
-    public long AllocatedBytes => HostFile.AllocatedBytes(_handle);
+    public long AllocatedBytes => HostFile.AllocatedBytes(_file.Handle);
 
-    /// <summary>Opens an existing raw image.</summary>
+    /// <summary>Opens an existing raw image (writers lock it exclusively, readers shared).</summary>
     /// <exception cref="IOException">The file cannot be opened.</exception>
-    public static RawImage Open(string path, bool readOnly)
+    /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
+    public static RawImage Open(string path, bool readOnly, DiskCacheMode cache = DiskCacheMode.Writeback)
     {
         string full = System.IO.Path.GetFullPath(path);
-        // A writer locks the file exclusively (flock), so two VMs cannot both write it, nor write a base image
-        // that overlays are reading.
-        SafeFileHandle handle = File.OpenHandle(
-            full,
-            FileMode.Open,
-            readOnly ? FileAccess.Read : FileAccess.ReadWrite,
-            readOnly ? FileShare.Read : FileShare.None);
+        ImageFile file = ImageFile.Open(full, readOnly, cache);
         try
         {
-            long length = RandomAccess.GetLength(handle);
-            return new RawImage(handle, full, readOnly, (ulong)length & ~511UL);
+            return new RawImage(file, full, readOnly, file.Length & ~511UL);
         }
         catch
         {
-            handle.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -69,22 +63,11 @@ public sealed class RawImage : IBlockDevice
     }
 
     /// <inheritdoc/>
+    /// <remarks>If the file shrank under us, what is not there reads as zero, like a hole.</remarks>
     public void Read(ulong offset, Span<byte> destination)
     {
         CheckRange(offset, (ulong)destination.Length);
-        int done = 0;
-        while (done < destination.Length)
-        {
-            int n = RandomAccess.Read(_handle, destination[done..], (long)offset + done);
-            if (n == 0)
-            {
-                // The file shrank under us: what is not there reads as zero, like a hole.
-                destination[done..].Clear();
-                return;
-            }
-
-            done += n;
-        }
+        _file.Read(offset, destination);
     }
 
     /// <inheritdoc/>
@@ -92,7 +75,24 @@ public sealed class RawImage : IBlockDevice
     {
         CheckWritable();
         CheckRange(offset, (ulong)source.Length);
-        RandomAccess.Write(_handle, source, (long)offset);
+        _file.Write(offset, source);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One preadv for the whole request.</remarks>
+    public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        CheckRange(offset, IoSegment.TotalLength(segments));
+        _file.ReadScattered(offset, segments);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One pwritev for the whole request.</remarks>
+    public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        CheckWritable();
+        CheckRange(offset, IoSegment.TotalLength(segments));
+        _file.WriteGathered(offset, segments);
     }
 
     /// <inheritdoc/>
@@ -101,7 +101,7 @@ public sealed class RawImage : IBlockDevice
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!IsReadOnly)
         {
-            RandomAccess.FlushToDisk(_handle);
+            _file.Flush();
         }
     }
 
@@ -113,7 +113,7 @@ public sealed class RawImage : IBlockDevice
     {
         CheckWritable();
         CheckRange(offset, length);
-        if (length == 0 || HostFile.TryPunchHole(_handle, (long)offset, (long)length))
+        if (length == 0 || HostFile.TryPunchHole(_file.Handle, (long)offset, (long)length))
         {
             return;
         }
@@ -123,7 +123,7 @@ public sealed class RawImage : IBlockDevice
         while (done < length)
         {
             int n = (int)Math.Min((ulong)zeroes.Length, length - done);
-            RandomAccess.Write(_handle, zeroes.AsSpan(0, n), (long)(offset + done));
+            _file.Write(offset + done, zeroes.AsSpan(0, n));
             done += (ulong)n;
         }
     }
@@ -134,7 +134,7 @@ public sealed class RawImage : IBlockDevice
         if (!_disposed)
         {
             _disposed = true;
-            _handle.Dispose();
+            _file.Dispose();
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Vireo.Cli.Guest;
 
@@ -38,26 +37,12 @@ public sealed class DiskBootTests : IDisposable
 
         // The base never changes; QEMU's own checker finds the overlay consistent, and the file system is clean.
         Assert.Equal(baseHash, SHA256.HashData(File.ReadAllBytes(baseImage)));
-        (int checkExit, string checkOutput) = RunTool("qemu-img", "check", overlay);
+        (int checkExit, string checkOutput) = HostTool.Run("qemu-img", "check", overlay);
         Assert.True(checkExit == 0, checkOutput);
         Assert.Contains("No errors were found", checkOutput, StringComparison.Ordinal);
         string flat = Path.Combine(_dir, "flat.raw");
-        Assert.Equal(0, RunTool("qemu-img", "convert", "-O", "raw", overlay, flat).Exit);
-        (int fsckExit, string fsckOutput) = RunTool("e2fsck", "-fn", flat);
+        Assert.Equal(0, HostTool.Run("qemu-img", "convert", "-O", "raw", overlay, flat).Exit);
+        (int fsckExit, string fsckOutput) = HostTool.Run("e2fsck", "-fn", flat);
         Assert.True(fsckExit == 0, fsckOutput);
-    }
-
-    private static (int Exit, string Output) RunTool(string tool, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
     }
 }

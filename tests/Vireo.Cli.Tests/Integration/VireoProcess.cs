@@ -10,7 +10,16 @@ internal static class VireoProcess
     internal sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
     /// <summary>Runs <c>vireo ARGS</c> and waits up to <paramref name="timeout"/>; a run that takes longer is killed and fails the test.</summary>
-    public static Result Run(TimeSpan timeout, params string[] args)
+    public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, killMarker: null, args);
+
+    /// <summary>
+    /// Runs <c>vireo ARGS</c> until <paramref name="killMarker"/> appears on its standard output, then kills it with
+    /// SIGKILL (no chance to flush or close anything: a host crash as far as the process is concerned). A run that
+    /// exits or times out before the marker fails the test.
+    /// </summary>
+    public static Result RunUntilKilled(TimeSpan timeout, string killMarker, params string[] args) => Run(timeout, killMarker, args);
+
+    private static Result Run(TimeSpan timeout, string? killMarker, string[] args)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -31,6 +40,7 @@ internal static class VireoProcess
         process.StandardInput.Close();
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
+        using var marked = new ManualResetEventSlim(false);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -38,6 +48,11 @@ internal static class VireoProcess
                 lock (stdout)
                 {
                     stdout.AppendLine(e.Data);
+                }
+
+                if (killMarker is not null && e.Data.Contains(killMarker, StringComparison.Ordinal))
+                {
+                    marked.Set();
                 }
             }
         };
@@ -53,6 +68,37 @@ internal static class VireoProcess
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (killMarker is not null)
+        {
+            bool seen = false;
+            while (!process.HasExited && stopwatch.Elapsed < timeout)
+            {
+                if (marked.Wait(TimeSpan.FromMilliseconds(50)))
+                {
+                    seen = true;
+                    break;
+                }
+            }
+
+            seen |= marked.IsSet && !process.HasExited;
+
+            if (!seen)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                process.WaitForExit();
+                Assert.Fail($"vireo {string.Join(' ', args)} never printed '{killMarker}'.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+            }
+
+            // Process.Kill sends SIGKILL on Unix.
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return new Result(process.ExitCode, stdout.ToString(), stderr.ToString(), stopwatch.Elapsed);
+        }
+
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);

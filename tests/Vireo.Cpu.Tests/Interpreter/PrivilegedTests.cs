@@ -349,6 +349,51 @@ public sealed class PrivilegedTests : IDisposable
     }
 
     [Fact]
+    public void A_late_exit_request_does_not_end_the_run_after_a_reset()
+    {
+        // The machine asks every hart to exit when the guest resets, possibly after a hart's Run already returned.
+        _m.Load(Base, Addi(5, 5, 1), Jal(0, -4));
+        _m.Hart.Pc = Base;
+        _m.Hart.RequestExit();
+        _m.Hart.Run();
+        _m.Hart.RequestExit();
+
+        _m.Hart.Reset(stopped: false);
+        _m.Load(Base, Addi(5, 5, 1), Jal(0, -4));
+        _m.Hart.Pc = Base;
+        var thread = new Thread(_m.Hart.Run);
+        thread.Start();
+        bool ran = SpinWait.SpinUntil(() => _m.X(5) > 100, TimeSpan.FromSeconds(10));
+        _m.Hart.RequestExit();
+        thread.Join();
+        Assert.True(ran, "the hart did not run after the reset");
+    }
+
+    [Fact]
+    public void A_trap_handler_that_faults_on_itself_is_reported_as_a_stuck_hart_once()
+    {
+        var reports = new List<string>();
+        _m.Environment.HartStuck = (hart, description) => reports.Add($"{hart}: {description}");
+        _m.Hart.WriteCsr(0x305, 0x4000_0000); // nothing is mapped there: every fetch of the handler faults
+        _m.Load(Base, 0);
+        RunAt(PrivilegeMode.Machine, 0); // illegal instruction, then fetch access faults at the handler forever
+        _m.Step(250_000);
+        Assert.Equal(["0: hart 0 is stuck in a double fault: its trap handler at 0x40000000 raises exception 1 on its first instruction"], reports);
+    }
+
+    [Fact]
+    public void A_trap_loop_that_retires_instructions_is_not_a_double_fault()
+    {
+        bool reported = false;
+        _m.Environment.HartStuck = (_, _) => reported = true;
+        _m.Hart.WriteCsr(0x305, Base);
+        RunAt(PrivilegeMode.Machine, Addi(5, 5, 1), 0); // the handler does work, then traps again
+        _m.Step(300_000);
+        Assert.False(reported);
+        Assert.True(_m.X(5) > 100_000);
+    }
+
+    [Fact]
     public void Builtin_sbi_serves_S_mode_ecalls_and_delegates_like_kvm()
     {
         var calls = new RecordingSbi();

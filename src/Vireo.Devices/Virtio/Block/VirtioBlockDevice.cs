@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Vireo.Storage;
 
@@ -33,7 +35,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
     private readonly IBlockDevice _disk;
     private readonly byte[] _config = new byte[ConfigLength];
     private readonly byte[] _serial = new byte[20];
-    private readonly ulong _capacitySectors;
+    private ulong _capacitySectors;
     private readonly int _maxInFlight;
     private readonly object _slotLock = new();
     private VirtioBlockRequest[]? _free;
@@ -88,6 +90,35 @@ public sealed class VirtioBlockDevice : VirtioDevice
 
     /// <summary>True when the guest sees a read-only disk.</summary>
     public bool IsReadOnly { get; }
+
+    /// <summary>Capacity the guest sees, in bytes.</summary>
+    public ulong Capacity => Volatile.Read(ref _capacitySectors) << SectorShift;
+
+    /// <summary>
+    /// Changes the capacity the guest sees (for example after the VM manager grew or shrank the disk) and tells the
+    /// driver with a config-change interrupt; Linux then re-reads the capacity and resizes the block device.
+    /// Requests past the new end fail with an I/O error.
+    /// </summary>
+    /// <param name="capacityBytes">New capacity: a multiple of 512, at most the back-end's <see cref="IBlockDevice.Length"/>
+    /// (growing the image itself is the back-end's business).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Not a whole number of sectors, or larger than the back-end.</exception>
+    public void Resize(ulong capacityBytes)
+    {
+        if ((capacityBytes & ((1UL << SectorShift) - 1)) != 0 || capacityBytes > _disk.Length)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(capacityBytes), $"Capacity must be a multiple of 512 bytes and at most the disk's {_disk.Length} bytes.");
+        }
+
+        ulong sectors = capacityBytes >> SectorShift;
+        if (!IsAttached)
+        {
+            SetCapacity(sectors);
+            return;
+        }
+
+        Transport.ChangeConfig(() => SetCapacity(sectors));
+    }
 
     /// <inheritdoc/>
     protected override ulong DeviceFeatures =>
@@ -207,7 +238,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
                 return;
             }
 
-            byte status = Serve(chain, out uint written);
+            byte status = Serve(request, out uint written);
             Span<byte> statusByte = [status];
             chain.CopyToWritable(chain.WritableBytes - 1, statusByte);
             if (Transport.GetQueue(0).PushUsed(chain.Head, written + 1))
@@ -221,8 +252,9 @@ public sealed class VirtioBlockDevice : VirtioDevice
         }
     }
 
-    private byte Serve(VirtqueueChain chain, out uint written)
+    private byte Serve(VirtioBlockRequest request, out uint written)
     {
+        VirtqueueChain chain = request.Chain;
         written = 0;
         Span<byte> header = stackalloc byte[HeaderSize];
         if (chain.CopyFromReadable(0, header) < HeaderSize || !WithinLimits(chain))
@@ -244,7 +276,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
                         return VirtioBlockStatus.IoError;
                     }
 
-                    ReadData(chain, sector << SectorShift);
+                    ReadData(request, sector << SectorShift);
                     written = (uint)dataIn;
                     return VirtioBlockStatus.Ok;
 
@@ -254,7 +286,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
                         return VirtioBlockStatus.IoError;
                     }
 
-                    WriteData(chain, sector << SectorShift);
+                    WriteData(request, sector << SectorShift);
                     if (!IsNegotiated(VirtioBlockFeatures.Flush))
                     {
                         // Without FLUSH the driver expects a write-through disk.
@@ -361,11 +393,24 @@ public sealed class VirtioBlockDevice : VirtioDevice
         return true;
     }
 
-    private bool InRange(ulong sector, ulong bytes) =>
-        (bytes & ((1UL << SectorShift) - 1)) == 0 && sector <= _capacitySectors && (bytes >> SectorShift) <= _capacitySectors - sector;
-
-    private void ReadData(VirtqueueChain chain, ulong offset)
+    private bool InRange(ulong sector, ulong bytes)
     {
+        ulong capacity = Volatile.Read(ref _capacitySectors);
+        return (bytes & ((1UL << SectorShift) - 1)) == 0 && sector <= capacity && (bytes >> SectorShift) <= capacity - sector;
+    }
+
+    private void SetCapacity(ulong sectors)
+    {
+        Volatile.Write(ref _capacitySectors, sectors);
+        BinaryPrimitives.WriteUInt64LittleEndian(_config, sectors);
+    }
+
+    /// <summary>Reads the disk into every writable buffer but the status byte, with one back-end call.</summary>
+    private void ReadData(VirtioBlockRequest request, ulong offset)
+    {
+        VirtqueueChain chain = request.Chain;
+        IoSegment[] segments = request.Segments;
+        int count = 0;
         int last = chain.Count - 1;
         for (int i = chain.ReadableCount; i <= last; i++)
         {
@@ -375,20 +420,26 @@ public sealed class VirtioBlockDevice : VirtioDevice
                 span = span[..^1]; // the status byte
             }
 
-            if (span.IsEmpty)
+            if (!span.IsEmpty)
             {
-                continue;
+                segments[count++] = Segment(span);
             }
+        }
 
-            _disk.Read(offset, span);
-            VirtqueueSegment segment = chain.Segments[i];
-            chain.Ram.NotifyWritten(segment.Address, (ulong)span.Length);
-            offset += (ulong)span.Length;
+        _disk.ReadScattered(offset, segments.AsSpan(0, count));
+        ReadOnlySpan<VirtqueueSegment> chainSegments = chain.Segments;
+        for (int i = chain.ReadableCount; i <= last; i++)
+        {
+            chain.Ram.NotifyWritten(chainSegments[i].Address, chainSegments[i].Length);
         }
     }
 
-    private void WriteData(VirtqueueChain chain, ulong offset)
+    /// <summary>Writes every readable buffer after the 16-byte header to the disk, with one back-end call.</summary>
+    private void WriteData(VirtioBlockRequest request, ulong offset)
     {
+        VirtqueueChain chain = request.Chain;
+        IoSegment[] segments = request.Segments;
+        int count = 0;
         ulong skip = HeaderSize;
         for (int i = 0; i < chain.ReadableCount; i++)
         {
@@ -399,12 +450,16 @@ public sealed class VirtioBlockDevice : VirtioDevice
                 continue;
             }
 
-            span = span[(int)skip..];
+            segments[count++] = Segment(span[(int)skip..]);
             skip = 0;
-            _disk.Write(offset, span);
-            offset += (ulong)span.Length;
         }
+
+        _disk.WriteGathered(offset, segments.AsSpan(0, count));
     }
+
+    /// <summary>A guest-RAM span as a pointer segment (guest RAM is unmanaged and never moves).</summary>
+    private static unsafe IoSegment Segment(Span<byte> span) =>
+        new((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)), span.Length);
 
     private VirtioBlockRequest? TryTakeSlot(bool wait)
     {

@@ -1,4 +1,5 @@
 using Vireo.Core.Memory;
+using Vireo.Storage;
 
 namespace Vireo.Devices.Virtio.Block;
 
@@ -14,6 +15,9 @@ internal sealed class VirtioBlockRequest : IThreadPoolWorkItem
     }
 
     public VirtqueueChain Chain { get; }
+
+    /// <summary>The request's data buffers as host pointers, handed to the back-end in one call (no per-request allocation).</summary>
+    public IoSegment[] Segments { get; } = new IoSegment[VirtioBlockDevice.MaxSegments + 2];
 
     public void Execute() => _device.Execute(this);
 }

@@ -1,0 +1,394 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Vireo.Storage.Host;
+
+/// <summary>
+/// One host file of an image, opened in a <see cref="DiskCacheMode"/>: positional reads and writes (safe from
+/// several threads), flush, and the underlying handle for hole punching. Reads past the end of the file return
+/// zeroes, as a hole would.
+/// </summary>
+/// <remarks>
+/// <para>With <see cref="DiskCacheMode.None"/> the file is opened O_DIRECT, which needs the file offset, length
+/// and memory address of every transfer aligned to <see cref="DirectAlignment"/>. Aligned transfers (the usual
+/// case: guest data in page-aligned guest RAM at block-aligned disk offsets) go straight between the caller's
+/// memory and the file. Anything else goes through an aligned unmanaged bounce buffer; an unaligned write becomes a
+/// read-modify-write of the blocks it touches, run exclusively (a write lock) so that no other write to the same
+/// block can slip between its read and its write. Aligned writes share the lock and run in parallel.</para>
+/// <para>With <see cref="DiskCacheMode.Unsafe"/> <see cref="Flush"/> does nothing: every durability barrier of the
+/// format (including qcow2's metadata ordering) is skipped, as QEMU's <c>cache=unsafe</c> does.</para>
+/// </remarks>
+internal sealed unsafe class ImageFile : IDisposable
+{
+    /// <summary>Alignment of O_DIRECT transfers: 4 KiB satisfies every common host file system and device.</summary>
+    public const int DirectAlignment = 4096;
+
+    /// <summary>Most iovecs in one preadv/pwritev (Linux IOV_MAX).</summary>
+    public const int MaxVectors = 1024;
+
+    private const ulong AlignMask = DirectAlignment - 1;
+
+    private readonly ReaderWriterLockSlim? _blockLock;
+    private bool _disposed;
+
+    private ImageFile(SafeFileHandle handle, DiskCacheMode cache)
+    {
+        Handle = handle;
+        Cache = cache;
+        if (cache == DiskCacheMode.None)
+        {
+            _blockLock = new ReaderWriterLockSlim(LockRecursionPolicy.NoRecursion);
+        }
+    }
+
+    /// <summary>The open file (for hole punching and extent queries).</summary>
+    public SafeFileHandle Handle { get; }
+
+    /// <summary>How the file uses the host page cache.</summary>
+    public DiskCacheMode Cache { get; }
+
+    /// <summary>Current file length in bytes.</summary>
+    public ulong Length => (ulong)RandomAccess.GetLength(Handle);
+
+    /// <summary>
+    /// Opens an existing file. A writer locks it exclusively, so two VMs cannot both write it, nor write a base image
+    /// that overlays are reading; a reader takes a shared lock.
+    /// </summary>
+    /// <exception cref="NotSupportedException">cache=none on a host file system without O_DIRECT.</exception>
+    public static ImageFile Open(string path, bool readOnly, DiskCacheMode cache)
+    {
+        if (cache != DiskCacheMode.None)
+        {
+            SafeFileHandle handle = File.OpenHandle(
+                path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
+            return new ImageFile(handle, cache);
+        }
+
+        var file = new ImageFile(HostFile.OpenDirect(path, readOnly), cache);
+        try
+        {
+            // Some file systems accept O_DIRECT at open time and refuse the first transfer (EINVAL): find out now,
+            // with one aligned read, rather than on the guest's first request.
+            Span<byte> probe = stackalloc byte[1];
+            file.Read(0, probe);
+            return file;
+        }
+        catch (IOException e)
+        {
+            file.Dispose();
+            throw new NotSupportedException($"cache=none: the host file system refuses O_DIRECT reads of '{path}' ({e.Message}); use cache=writeback", e);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads <c>destination.Length</c> bytes at <paramref name="offset"/>; what lies past the end of the file reads as zero.</summary>
+    public void Read(ulong offset, Span<byte> destination)
+    {
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+
+        if (_blockLock is null)
+        {
+            ReadFully(offset, destination);
+            return;
+        }
+
+        fixed (byte* pointer = destination)
+        {
+            if (IsAligned(offset, destination.Length, pointer))
+            {
+                ReadFully(offset, destination);
+                return;
+            }
+        }
+
+        ReadBounced(offset, destination);
+    }
+
+    /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/>, extending the file when needed.</summary>
+    public void Write(ulong offset, ReadOnlySpan<byte> source)
+    {
+        if (source.IsEmpty)
+        {
+            return;
+        }
+
+        if (_blockLock is null)
+        {
+            RandomAccess.Write(Handle, source, (long)offset);
+            return;
+        }
+
+        fixed (byte* pointer = source)
+        {
+            if (IsAligned(offset, source.Length, pointer))
+            {
+                _blockLock.EnterReadLock();
+                try
+                {
+                    RandomAccess.Write(Handle, source, (long)offset);
+                }
+                finally
+                {
+                    _blockLock.ExitReadLock();
+                }
+
+                return;
+            }
+        }
+
+        WriteBounced(offset, source);
+    }
+
+    /// <summary>
+    /// Reads consecutive bytes at <paramref name="offset"/> into <paramref name="segments"/> with one preadv per
+    /// <see cref="MaxVectors"/> segments; what lies past the end of the file reads as zero.
+    /// </summary>
+    public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        if (_blockLock is not null && !IsAligned(offset, segments))
+        {
+            foreach (IoSegment segment in segments)
+            {
+                Read(offset, segment.AsSpan());
+                offset += (ulong)segment.Length;
+            }
+
+            return;
+        }
+
+        TransferVectors(offset, segments, write: false);
+    }
+
+    /// <summary>Writes <paramref name="segments"/> one after the other at <paramref name="offset"/> with one pwritev per <see cref="MaxVectors"/> segments.</summary>
+    public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        if (_blockLock is null)
+        {
+            TransferVectors(offset, segments, write: true);
+            return;
+        }
+
+        if (!IsAligned(offset, segments))
+        {
+            foreach (IoSegment segment in segments)
+            {
+                Write(offset, segment.AsSpan());
+                offset += (ulong)segment.Length;
+            }
+
+            return;
+        }
+
+        _blockLock.EnterReadLock();
+        try
+        {
+            TransferVectors(offset, segments, write: true);
+        }
+        finally
+        {
+            _blockLock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Makes every completed write durable (fsync); nothing with <see cref="DiskCacheMode.Unsafe"/>.</summary>
+    public void Flush()
+    {
+        if (Cache != DiskCacheMode.Unsafe)
+        {
+            RandomAccess.FlushToDisk(Handle);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Handle.Dispose();
+        _blockLock?.Dispose();
+    }
+
+    private static bool IsAligned(ulong offset, ReadOnlySpan<IoSegment> segments)
+    {
+        ulong bits = offset;
+        foreach (IoSegment segment in segments)
+        {
+            bits |= (ulong)segment.Address | (uint)segment.Length;
+        }
+
+        return (bits & AlignMask) == 0;
+    }
+
+    private void TransferVectors(ulong offset, ReadOnlySpan<IoSegment> segments, bool write)
+    {
+        while (!segments.IsEmpty)
+        {
+            int count = Math.Min(segments.Length, MaxVectors);
+            if (!TransferChunk(offset, segments[..count], write))
+            {
+                // End of file while reading: the rest reads as a hole.
+                foreach (IoSegment segment in segments[count..])
+                {
+                    segment.AsSpan().Clear();
+                }
+
+                return;
+            }
+
+            foreach (IoSegment segment in segments[..count])
+            {
+                offset += (ulong)segment.Length;
+            }
+
+            segments = segments[count..];
+        }
+    }
+
+    /// <summary>Moves up to <see cref="MaxVectors"/> segments; false when a read met the end of the file (the rest of these segments zeroed).</summary>
+    private bool TransferChunk(ulong offset, ReadOnlySpan<IoSegment> segments, bool write)
+    {
+        int count = segments.Length;
+        HostFile.IoVec* vectors = stackalloc HostFile.IoVec[count];
+        for (int i = 0; i < count; i++)
+        {
+            vectors[i].Base = segments[i].Address;
+            vectors[i].Length = (nuint)segments[i].Length;
+        }
+
+        int first = 0;
+        while (first < count)
+        {
+            long n = HostFile.TransferVector(Handle, vectors + first, count - first, (long)offset, write);
+            if (n < 0 || (n == 0 && write))
+            {
+                ThrowTransferFailed(offset, write, n < 0 ? Marshal.GetLastPInvokeError() : 0);
+            }
+
+            // A read that returned nothing, or (O_DIRECT) stopped on an unaligned count, met the end of the file.
+            bool endOfFile = !write && (n == 0 || (_blockLock is not null && ((ulong)n & AlignMask) != 0));
+            offset += (ulong)n;
+            while (n > 0 && first < count)
+            {
+                if ((ulong)n >= vectors[first].Length)
+                {
+                    n -= (long)vectors[first].Length;
+                    first++;
+                }
+                else
+                {
+                    vectors[first].Base += (nint)n;
+                    vectors[first].Length -= (nuint)n;
+                    n = 0;
+                }
+            }
+
+            if (endOfFile && first < count)
+            {
+                for (int i = first; i < count; i++)
+                {
+                    new Span<byte>((void*)vectors[i].Base, (int)vectors[i].Length).Clear();
+                }
+
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAligned(ulong offset, int length, byte* pointer) =>
+        ((offset | (uint)length | (ulong)(nuint)pointer) & AlignMask) == 0;
+
+    private void ReadFully(ulong offset, Span<byte> destination)
+    {
+        int done = 0;
+        while (done < destination.Length)
+        {
+            int n = RandomAccess.Read(Handle, destination[done..], (long)offset + done);
+            if (n == 0 || (_blockLock is not null && (n & (int)AlignMask) != 0))
+            {
+                // End of file (with O_DIRECT a short, unaligned count can only mean that): the rest reads as a hole.
+                destination[(done + n)..].Clear();
+                return;
+            }
+
+            done += n;
+        }
+    }
+
+    private void ReadBounced(ulong offset, Span<byte> destination)
+    {
+        ulong start = offset & ~AlignMask;
+        ulong end = (offset + (ulong)destination.Length + AlignMask) & ~AlignMask;
+        byte* buffer = AllocateAligned(end - start);
+        try
+        {
+            var bounce = new Span<byte>(buffer, (int)(end - start));
+            ReadFully(start, bounce);
+            bounce.Slice((int)(offset - start), destination.Length).CopyTo(destination);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(buffer);
+        }
+    }
+
+    private void WriteBounced(ulong offset, ReadOnlySpan<byte> source)
+    {
+        ulong last = offset + (ulong)source.Length;
+        ulong start = offset & ~AlignMask;
+        ulong end = (last + AlignMask) & ~AlignMask;
+        byte* buffer = AllocateAligned(end - start);
+        _blockLock!.EnterWriteLock();
+        try
+        {
+            var bounce = new Span<byte>(buffer, (int)(end - start));
+
+            // Only the partial blocks at either end need their old content.
+            if (offset != start)
+            {
+                ReadFully(start, bounce[..DirectAlignment]);
+            }
+
+            bool tailIsHead = offset != start && end - start == DirectAlignment;
+            if (last != end && !tailIsHead)
+            {
+                ReadFully(end - DirectAlignment, bounce[^DirectAlignment..]);
+            }
+
+            source.CopyTo(bounce[(int)(offset - start)..]);
+            ulong lengthBefore = last != end ? Length : 0;
+            RandomAccess.Write(Handle, bounce, (long)start);
+
+            // The padded tail must not grow the file past what the caller wrote (a raw image keeps its size).
+            if (last != end && end > lengthBefore)
+            {
+                RandomAccess.SetLength(Handle, (long)Math.Max(lengthBefore, last));
+            }
+        }
+        finally
+        {
+            _blockLock.ExitWriteLock();
+            NativeMemory.AlignedFree(buffer);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTransferFailed(ulong offset, bool write, int errno) =>
+        throw new IOException($"{(write ? "write" : "read")} at {offset} failed: {(errno != 0 ? Marshal.GetPInvokeErrorMessage(errno) : "no progress")}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte* AllocateAligned(ulong size) => (byte*)NativeMemory.AlignedAlloc((nuint)size, DirectAlignment);
+}
