@@ -68,6 +68,40 @@ public sealed class VirtqueueDirectTests : IDisposable
     }
 
     [Fact]
+    public void PushUsed_Batch_PublishesEveryElementWithOneIndexUpdate_AndSignalsWhenUsedEventFallsInside()
+    {
+        using var ram = new GuestRam(Base, 1 << 20);
+        var queue = new Virtqueue(ram, 0, 8)
+        {
+            DescriptorAddress = Base,
+            DriverAddress = Base + 0x1000,
+            DeviceAddress = Base + 0x2000,
+        };
+        Assert.Null(queue.Activate(VirtioFeatures.Version1 | VirtioFeatures.RingEventIdx));
+        var driver = new TestQueue(ram, Base, Base + 0x1000, Base + 0x2000, 8);
+        var chains = new VirtqueueChain[3];
+        for (int i = 0; i < 3; i++)
+        {
+            driver.Publish(driver.AddChain((Base + 0x4000 + (0x100 * (ulong)i), 64, true)));
+            chains[i] = new VirtqueueChain(ram);
+            Assert.Equal(VirtqueuePopResult.Chain, queue.TryPop(chains[i], out _));
+        }
+
+        // The driver wants an interrupt once entry 1 (the second) is used: inside the batch [0, 3).
+        driver.SetUsedEvent(1);
+        Assert.True(queue.PushUsed([chains[0].Head, chains[1].Head, chains[2].Head], [10u, 20u, 30u]));
+        Assert.Equal(3, driver.UsedIdx);
+        Assert.Equal((chains[0].Head, 10u), ((ushort)driver.UsedElement(0).Id, driver.UsedElement(0).Length));
+        Assert.Equal((chains[2].Head, 30u), ((ushort)driver.UsedElement(2).Id, driver.UsedElement(2).Length));
+
+        // used_event 1 is behind the next batch [3, 4): no interrupt.
+        driver.Publish(driver.AddChain((Base + 0x5000, 64, true)));
+        Assert.Equal(VirtqueuePopResult.Chain, queue.TryPop(chains[0], out _));
+        Assert.False(queue.PushUsed([chains[0].Head], [5u]));
+        Assert.Equal(4, driver.UsedIdx);
+    }
+
+    [Fact]
     public void PushUsed_PublishesElementAndIndex()
     {
         var chain = new VirtqueueChain(_ram);
