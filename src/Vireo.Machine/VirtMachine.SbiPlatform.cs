@@ -9,8 +9,9 @@ public sealed partial class VirtMachine
     {
         public void ConsoleWrite(ReadOnlySpan<byte> bytes) => machine.WriteConsole(bytes);
 
-        // Console input goes to the console device (UART or virtio-console); the SBI console only writes.
-        public int ConsoleRead() => -1;
+        // As on QEMU with OpenSBI, the SBI console reads what the UART received (its host input); with a virtio
+        // console the keyboard goes there instead and the SBI console has nothing to read.
+        public int ConsoleRead() => machine._virtioConsole is null ? machine._uart.TryReadReceived() : -1;
 
         public void SystemReset(SystemResetKind kind, bool failure)
         {

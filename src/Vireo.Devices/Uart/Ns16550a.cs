@@ -136,6 +136,33 @@ public sealed class Ns16550a : IMmioDevice
         WakeInputWriters();
     }
 
+    /// <summary>
+    /// Takes the next received byte as firmware polling LSR.DR and RBR would (the SBI console's getchar does this on
+    /// QEMU with OpenSBI): -1 when nothing is waiting. The byte is gone for the guest's own UART driver.
+    /// </summary>
+    public int TryReadReceived()
+    {
+        bool freed;
+        int value;
+        lock (_lock)
+        {
+            if (_rxCount == 0 && !Refill())
+            {
+                return -1;
+            }
+
+            value = PopRx(out freed);
+            UpdateInterrupt();
+        }
+
+        if (freed)
+        {
+            WakeInputWriters();
+        }
+
+        return value;
+    }
+
     /// <summary>Queues one byte of host input (keyboard). False when the queue is full (try again later).</summary>
     public bool TryEnqueueInput(byte value) => EnqueueInput([value]) == 1;
 

@@ -60,4 +60,14 @@ public sealed class BootTests
         Assert.Contains("clock-ok", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Illegal instruction", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void KeyboardInputReachesAShellOnTheSbiConsole()
+    {
+        // console=hvc0 puts the shell on the SBI console; its getchar reads what the UART received, as OpenSBI does.
+        VireoProcess.Result result = VireoProcess.RunTyping(
+            s_bootTimeout, "vireo-guest: ready", "echo sbi-$((6*7))\npoweroff -f\n", "run", "--append", "console=hvc0");
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.Contains("sbi-42", result.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -10,7 +10,7 @@ internal static class VireoProcess
     internal sealed record Result(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
     /// <summary>Runs <c>vireo ARGS</c> and waits up to <paramref name="timeout"/>; a run that takes longer is killed and fails the test.</summary>
-    public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, killMarker: null, args);
+    public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, marker: null, args);
 
     /// <summary>
     /// Runs <c>vireo ARGS</c> until <paramref name="killMarker"/> appears on its standard output, then kills it with
@@ -19,7 +19,15 @@ internal static class VireoProcess
     /// </summary>
     public static Result RunUntilKilled(TimeSpan timeout, string killMarker, params string[] args) => Run(timeout, killMarker, args);
 
-    private static Result Run(TimeSpan timeout, string? killMarker, string[] args)
+    /// <summary>
+    /// Runs <c>vireo ARGS</c>, types <paramref name="input"/> on its standard input once <paramref name="marker"/>
+    /// appears on its standard output (then closes it), and waits for it to exit. A run that exits or times out
+    /// before the marker fails the test.
+    /// </summary>
+    public static Result RunTyping(TimeSpan timeout, string marker, string input, params string[] args) =>
+        Run(timeout, marker, args, input);
+
+    private static Result Run(TimeSpan timeout, string? marker, string[] args, string? input = null)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -37,7 +45,11 @@ internal static class VireoProcess
 
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
-        process.StandardInput.Close();
+        if (input is null)
+        {
+            process.StandardInput.Close();
+        }
+
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         using var marked = new ManualResetEventSlim(false);
@@ -50,7 +62,7 @@ internal static class VireoProcess
                     stdout.AppendLine(e.Data);
                 }
 
-                if (killMarker is not null && e.Data.Contains(killMarker, StringComparison.Ordinal))
+                if (marker is not null && e.Data.Contains(marker, StringComparison.Ordinal))
                 {
                     marked.Set();
                 }
@@ -68,7 +80,7 @@ internal static class VireoProcess
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (killMarker is not null)
+        if (marker is not null)
         {
             bool seen = false;
             while (!process.HasExited && stopwatch.Elapsed < timeout)
@@ -90,13 +102,19 @@ internal static class VireoProcess
                 }
 
                 process.WaitForExit();
-                Assert.Fail($"vireo {string.Join(' ', args)} never printed '{killMarker}'.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                Assert.Fail($"vireo {string.Join(' ', args)} never printed '{marker}'.\nstdout:\n{stdout}\nstderr:\n{stderr}");
             }
 
-            // Process.Kill sends SIGKILL on Unix.
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            return new Result(process.ExitCode, stdout.ToString(), stderr.ToString(), stopwatch.Elapsed);
+            if (input is null)
+            {
+                // Process.Kill sends SIGKILL on Unix.
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+                return new Result(process.ExitCode, stdout.ToString(), stderr.ToString(), stopwatch.Elapsed);
+            }
+
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
         }
 
         if (!process.WaitForExit(timeout))

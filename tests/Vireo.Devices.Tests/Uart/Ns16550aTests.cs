@@ -280,4 +280,42 @@ public sealed class Ns16550aTests
         Assert.Equal(0x60, Read(Lsr));
         Assert.Equal(64, _uart.InputSpace);
     }
+
+    [Fact]
+    public void FirmwareReadsTakeReceivedBytesInOrderAndDropTheRxInterrupt()
+    {
+        Write(Fcr, 0x01); // FIFO on, trigger level 1
+        Write(Ier, 0x01); // RX data interrupt
+        Assert.Equal(-1, _uart.TryReadReceived());
+        Assert.Equal(3, _uart.EnqueueInput("abc"u8));
+        Assert.True(_line.Level);
+
+        Assert.Equal('a', _uart.TryReadReceived());
+        Assert.Equal('b', _uart.TryReadReceived());
+        Assert.Equal(0x61, Read(Lsr)); // 'c' still waiting for the guest's driver
+        Assert.Equal('c', _uart.TryReadReceived());
+
+        Assert.Equal(-1, _uart.TryReadReceived());
+        Assert.Equal(0x60, Read(Lsr));
+        Assert.False(_line.Level);
+    }
+
+    [Fact]
+    public void FirmwareReadsDrainHostInputBeyondTheFifo()
+    {
+        byte[] input = new byte[40];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = (byte)('A' + (i % 26));
+        }
+
+        Assert.Equal(input.Length, _uart.EnqueueInput(input));
+        var read = new List<byte>();
+        for (int value = _uart.TryReadReceived(); value >= 0; value = _uart.TryReadReceived())
+        {
+            read.Add((byte)value);
+        }
+
+        Assert.Equal(input, read);
+    }
 }
