@@ -7,7 +7,7 @@ namespace Vireo.Network;
 public interface INetworkBackend : IDisposable
 {
     /// <summary>
-    /// Connects the NIC that receives this back-end's frames. Called once, before the first <see cref="Send"/>.
+    /// Connects the NIC that receives this back-end's frames. Called once, before the first <see cref="Send(ReadOnlySpan{byte})"/>.
     /// </summary>
     void Attach(IFrameReceiver receiver);
 
@@ -16,4 +16,26 @@ public interface INetworkBackend : IDisposable
     /// and counted, never thrown on. The span is only valid during the call. Safe from any thread.
     /// </summary>
     void Send(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// True when <see cref="Send(ReadOnlySpan{byte}, ReceiveOffload)"/> takes TCP/IPv4 frames larger than one segment
+    /// (a switch port that carries them to the receiving VM). Otherwise the NIC segments them itself.
+    /// </summary>
+    bool AcceptsLargeTcpSegments => false;
+
+    /// <summary>
+    /// Takes one frame with offload information: checksums already complete and, for a TCP/IPv4 frame larger than one
+    /// segment, its segment size. Returns false (nothing sent) when the back-end cannot carry this frame whole; the
+    /// caller then segments it and uses <see cref="Send(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    bool Send(ReadOnlySpan<byte> frame, ReceiveOffload offload)
+    {
+        if (offload.TcpSegmentSize != 0)
+        {
+            return false;
+        }
+
+        Send(frame);
+        return true;
+    }
 }

@@ -10,18 +10,29 @@ namespace Vireo.Network.Switching;
 /// link would drop them), receiving runs a reader task that hands each frame to a callback. Both sides move many frames
 /// per system call: the writer sends every queued frame in one batch, the reader parses every frame one read returned
 /// (a TCP stream through a VM's TSO arrives as bursts of ~45 frames).
+/// <para>
+/// Offload extension, backward-safe: a new client first sends <see cref="Hello"/>, an Ethernet frame with a multicast
+/// source address that an old server drops; a new server answers with the same frame. Only after seeing the peer's
+/// hello does a side send offload messages: a zero length word (which an old peer would take as a protocol error),
+/// then the frame length (16 bits), flags (bit 0: checksums valid), a zero byte and the TCP segment size (16 bits),
+/// all big-endian, then the frame. A malformed offload message is skipped and counted, never trusted.
+/// </para>
 /// </summary>
 internal sealed class FrameLink : IDisposable
 {
     public const int MaxFrame = 65535;
     private const int QueueDepth = 1024;
     private const int BatchSize = 256 * 1024;
+    private const int OffloadHeader = 8;
+    private const byte FlagChecksumsValid = 1;
 
     private readonly Socket _socket;
     private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(
         new BoundedChannelOptions(QueueDepth) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private long _dropped;
+    private long _malformed;
     private int _disposed;
+    private volatile bool _peerOffload;
 
     public FrameLink(Socket socket)
     {
@@ -32,7 +43,65 @@ internal sealed class FrameLink : IDisposable
     /// <summary>Frames dropped because the queue was full or the frame was too big or empty.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Offload messages from the peer that were malformed (bad flags or length) and skipped.</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    /// <summary>True once the peer's <see cref="Hello"/> arrived: it understands offload messages.</summary>
+    public bool PeerOffload => _peerOffload;
+
     public Task WriterCompletion { get; }
+
+    /// <summary>The offload hello: to 00:00:00:00:00:00 from ff:ff:ff:ff:ff:ff (an invalid source every switch drops).</summary>
+    public static ReadOnlySpan<byte> Hello =>
+    [
+        0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x88, 0xB5,
+        (byte)'V', (byte)'i', (byte)'r', (byte)'e', (byte)'o', (byte)'G', (byte)'S', (byte)'O', 1, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    /// <summary>True for the peer's hello; records that the peer understands offload messages.</summary>
+    public bool TryTakeHello(ReadOnlySpan<byte> frame)
+    {
+        if (!frame.SequenceEqual(Hello))
+        {
+            return false;
+        }
+
+        _peerOffload = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a frame with offload information. False when the peer does not understand offloads and the frame needs
+    /// them (a large segment: the caller segments it), or when it was dropped (counted).
+    /// </summary>
+    public bool TrySend(ReadOnlySpan<byte> frame, ReceiveOffload offload)
+    {
+        if (offload == default || !_peerOffload)
+        {
+            return offload.TcpSegmentSize == 0 && TrySend(frame);
+        }
+
+        if (frame.IsEmpty || frame.Length > MaxFrame || offload.TcpSegmentSize is < 0 or > ushort.MaxValue ||
+            Volatile.Read(ref _disposed) != 0)
+        {
+            Interlocked.Increment(ref _dropped);
+            return false;
+        }
+
+        byte[] message = new byte[OffloadHeader + frame.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), (ushort)frame.Length);
+        message[4] = offload.ChecksumsValid ? FlagChecksumsValid : (byte)0;
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(6), (ushort)offload.TcpSegmentSize);
+        frame.CopyTo(message.AsSpan(OffloadHeader));
+        if (!_outgoing.Writer.TryWrite(message))
+        {
+            Interlocked.Increment(ref _dropped);
+            return false;
+        }
+
+        return true;
+    }
 
     public bool TrySend(ReadOnlySpan<byte> frame)
     {
@@ -87,11 +156,11 @@ internal sealed class FrameLink : IDisposable
         }
     }
 
-    /// <summary>Reads frames until the peer closes or sends a malformed length; returns when done.</summary>
-    public async Task ReadLoopAsync(Action<ReadOnlyMemory<byte>> onFrame)
+    /// <summary>Reads frames until the peer closes; returns when done.</summary>
+    public async Task ReadLoopAsync(Action<ReadOnlyMemory<byte>, ReceiveOffload> onFrame)
     {
         // Room for two largest messages: after compaction a partial one leaves space for a whole next one.
-        byte[] buffer = new byte[Math.Max(BatchSize, 2 * (2 + MaxFrame))];
+        byte[] buffer = new byte[Math.Max(BatchSize, 2 * (OffloadHeader + MaxFrame))];
         int start = 0;
         int end = 0;
         try
@@ -103,8 +172,33 @@ internal sealed class FrameLink : IDisposable
                     int length = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(start));
                     if (length == 0)
                     {
-                        // Not a valid frame: the peer speaks another protocol. Drop the link.
-                        return;
+                        if (end - start < OffloadHeader)
+                        {
+                            break;
+                        }
+
+                        length = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(start + 2));
+                        if (end - start < OffloadHeader + length)
+                        {
+                            break;
+                        }
+
+                        byte flags = buffer[start + 4];
+                        int segmentSize = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(start + 6));
+                        if (length == 0 || (flags & ~FlagChecksumsValid) != 0 || buffer[start + 5] != 0)
+                        {
+                            // Framing is intact (the length is known), so skip just this message.
+                            Interlocked.Increment(ref _malformed);
+                        }
+                        else
+                        {
+                            onFrame(
+                                buffer.AsMemory(start + OffloadHeader, length),
+                                new ReceiveOffload((flags & FlagChecksumsValid) != 0, segmentSize));
+                        }
+
+                        start += OffloadHeader + length;
+                        continue;
                     }
 
                     if (end - start < 2 + length)
@@ -112,7 +206,7 @@ internal sealed class FrameLink : IDisposable
                         break;
                     }
 
-                    onFrame(buffer.AsMemory(start + 2, length));
+                    onFrame(buffer.AsMemory(start + 2, length), default);
                     start += 2 + length;
                 }
 
@@ -120,7 +214,7 @@ internal sealed class FrameLink : IDisposable
                 {
                     start = end = 0;
                 }
-                else if (buffer.Length - end < 2 + MaxFrame)
+                else if (buffer.Length - end < OffloadHeader + MaxFrame)
                 {
                     buffer.AsSpan(start, end - start).CopyTo(buffer);
                     end -= start;

@@ -11,6 +11,7 @@ public sealed class SwitchClientBackend : INetworkBackend
     private readonly FrameLink _link;
     private Task? _reader;
     private long _droppedIncoming;
+    private long _malformedOffload;
 
     /// <summary>Connects to the switch.</summary>
     /// <exception cref="NetworkOptionsException">Nothing serves a switch at <paramref name="path"/>.</exception>
@@ -31,6 +32,9 @@ public sealed class SwitchClientBackend : INetworkBackend
         }
 
         _link = new FrameLink(socket);
+
+        // Offer offload messages; an old server drops the hello (its source address is invalid) and never answers.
+        _link.TrySend(FrameLink.Hello);
     }
 
     /// <summary>Frames dropped on the way to the switch (queue full).</summary>
@@ -38,6 +42,12 @@ public sealed class SwitchClientBackend : INetworkBackend
 
     /// <summary>Frames from the switch the guest NIC could not take.</summary>
     public long DroppedIncoming => Interlocked.Read(ref _droppedIncoming);
+
+    /// <summary>Offload messages from the switch that were malformed (bad header or metadata) and dropped.</summary>
+    public long Malformed => _link.Malformed + Interlocked.Read(ref _malformedOffload);
+
+    /// <summary>True once the switch answered the hello: large segments then travel whole.</summary>
+    public bool AcceptsLargeTcpSegments => _link.PeerOffload;
 
     public void Attach(IFrameReceiver receiver)
     {
@@ -47,16 +57,51 @@ public sealed class SwitchClientBackend : INetworkBackend
             throw new InvalidOperationException("The back-end is already attached.");
         }
 
-        _reader = _link.ReadLoopAsync(frame =>
+        // Only the reader task segments, so one scratch buffer serves it.
+        byte[] scratch = new byte[FrameLink.MaxFrame];
+        _reader = _link.ReadLoopAsync((frame, offload) => Deliver(receiver, frame.Span, offload, scratch));
+    }
+
+    private void Deliver(IFrameReceiver receiver, ReadOnlySpan<byte> frame, ReceiveOffload offload, byte[] scratch)
+    {
+        if (_link.TryTakeHello(frame))
         {
-            if (!receiver.Receive(frame.Span))
-            {
-                Interlocked.Increment(ref _droppedIncoming);
-            }
-        });
+            return;
+        }
+
+        if (offload.TcpSegmentSize != 0 && !TcpSegmenter.IsValidLargeSegment(frame, offload.TcpSegmentSize))
+        {
+            Interlocked.Increment(ref _malformedOffload);
+            return;
+        }
+
+        if (offload.TcpSegmentSize != 0 && !receiver.AcceptsLargeTcpSegments)
+        {
+            // The guest's driver stopped taking large segments (a reset) after the switch sent this one.
+            TcpSegmenter.Segment(frame, offload.TcpSegmentSize, scratch, receiver, out int refused);
+            Interlocked.Add(ref _droppedIncoming, refused);
+            return;
+        }
+
+        if (!(offload == default ? receiver.Receive(frame) : receiver.Receive(frame, offload)))
+        {
+            Interlocked.Increment(ref _droppedIncoming);
+        }
     }
 
     public void Send(ReadOnlySpan<byte> frame) => _link.TrySend(frame);
+
+    /// <summary>Large segments go whole once the switch said hello; before that the NIC segments them.</summary>
+    public bool Send(ReadOnlySpan<byte> frame, ReceiveOffload offload)
+    {
+        if (offload.TcpSegmentSize != 0 && !_link.PeerOffload)
+        {
+            return false;
+        }
+
+        _link.TrySend(frame, offload);
+        return true;
+    }
 
     public void Dispose() => _link.Dispose();
 }

@@ -29,5 +29,14 @@ public sealed class SwitchPortBackend : INetworkBackend
 
     public void Send(ReadOnlySpan<byte> frame) => _port?.Send(frame);
 
+    /// <summary>The switch segments large frames for ports that cannot take them, so the NIC never has to.</summary>
+    public bool AcceptsLargeTcpSegments => true;
+
+    public bool Send(ReadOnlySpan<byte> frame, ReceiveOffload offload)
+    {
+        _port?.Send(frame, offload);
+        return true;
+    }
+
     public void Dispose() => _port?.Dispose();
 }

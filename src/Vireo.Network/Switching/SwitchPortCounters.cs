@@ -20,5 +20,9 @@ public sealed class SwitchPortCounters
 
     internal void Out() => Interlocked.Increment(ref _framesOut);
 
+    internal void Out(int count) => Interlocked.Add(ref _framesOut, count);
+
     internal void Drop() => Interlocked.Increment(ref _dropped);
+
+    internal void Drop(int count) => Interlocked.Add(ref _dropped, count);
 }

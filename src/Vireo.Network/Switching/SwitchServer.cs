@@ -12,6 +12,7 @@ public sealed class SwitchServer : IDisposable
     private readonly List<FrameLink> _links = [];
     private readonly object _gate = new();
     private bool _disposed;
+    private long _malformedClosed;
 
     /// <summary>Binds and listens on <paramref name="path"/> (a stale socket file nobody listens on is replaced).</summary>
     /// <exception cref="NetworkOptionsException">The path is in use or cannot be bound.</exception>
@@ -40,6 +41,24 @@ public sealed class SwitchServer : IDisposable
     public string Path { get; }
 
     public VirtualSwitch Switch { get; }
+
+    /// <summary>Malformed offload messages from clients (bad header fields), skipped and counted.</summary>
+    public long Malformed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                long total = _malformedClosed;
+                foreach (FrameLink link in _links)
+                {
+                    total += link.Malformed;
+                }
+
+                return total;
+            }
+        }
+    }
 
     /// <summary>Completes when the server is disposed.</summary>
     public Task Completion { get; }
@@ -110,7 +129,18 @@ public sealed class SwitchServer : IDisposable
         SwitchPort port = Switch.AddPort(new LinkReceiver(link));
         try
         {
-            await link.ReadLoopAsync(frame => port.Send(frame.Span)).ConfigureAwait(false);
+            await link.ReadLoopAsync((frame, offload) =>
+            {
+                if (link.TryTakeHello(frame.Span))
+                {
+                    // A client that speaks offload messages: answer so it starts sending large segments whole.
+                    link.TrySend(FrameLink.Hello);
+                }
+                else
+                {
+                    port.Send(frame.Span, offload);
+                }
+            }).ConfigureAwait(false);
         }
         finally
         {
@@ -119,6 +149,7 @@ public sealed class SwitchServer : IDisposable
             lock (_gate)
             {
                 _links.Remove(link);
+                _malformedClosed += link.Malformed;
             }
         }
     }
@@ -153,6 +184,11 @@ public sealed class SwitchServer : IDisposable
     /// <summary>A switch port's sink that queues frames on the client's link.</summary>
     private sealed class LinkReceiver(FrameLink link) : IFrameReceiver
     {
+        /// <summary>Only a client that said hello gets large segments; the switch segments them for the others.</summary>
+        public bool AcceptsLargeTcpSegments => link.PeerOffload;
+
         public bool Receive(ReadOnlySpan<byte> frame) => link.TrySend(frame);
+
+        public bool Receive(ReadOnlySpan<byte> frame, ReceiveOffload offload) => link.TrySend(frame, offload);
     }
 }

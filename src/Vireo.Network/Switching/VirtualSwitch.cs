@@ -106,9 +106,10 @@ public sealed class VirtualSwitch
         return entry.Port;
     }
 
-    internal void Forward(SwitchPort from, ReadOnlySpan<byte> frame)
+    internal void Forward(SwitchPort from, ReadOnlySpan<byte> frame, ReceiveOffload offload)
     {
-        if (!EthernetHeader.TryRead(frame, out EthernetHeader ethernet) || ethernet.Source.IsMulticast)
+        if (!EthernetHeader.TryRead(frame, out EthernetHeader ethernet) || ethernet.Source.IsMulticast ||
+            (offload.TcpSegmentSize != 0 && !TcpSegmenter.IsValidLargeSegment(frame, offload.TcpSegmentSize)))
         {
             from.Counters.Drop();
             return;
@@ -152,7 +153,7 @@ public sealed class VirtualSwitch
             // Never reflect a frame back to the port it came in on.
             if (target != from)
             {
-                target.Deliver(frame);
+                target.Deliver(frame, offload);
             }
 
             return;
@@ -162,7 +163,7 @@ public sealed class VirtualSwitch
         {
             if (port != from)
             {
-                port.Deliver(frame);
+                port.Deliver(frame, offload);
             }
         }
     }

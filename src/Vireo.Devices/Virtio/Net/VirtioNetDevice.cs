@@ -42,6 +42,7 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
     private const ushort LinkUp = 1;
 
     private readonly INetworkBackend _backend;
+    private readonly BackendFrameSink _segmentSink;
     private readonly ConcurrentQueue<(byte[] Buffer, int Length, ReceiveOffload Offload)> _rxPending = new();
     private readonly List<VirtqueueChain> _rxChains = [];
     private readonly byte[] _txBuffer = new byte[HeaderLength + MaxTransmitFrameLength];
@@ -70,6 +71,7 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         }
 
         _backend = backend;
+        _segmentSink = new BackendFrameSink(backend);
         Mac = mac;
         backend.Attach(this);
     }
@@ -249,8 +251,18 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         bool needsChecksum = (flags & HeaderFlagNeedsCsum) != 0;
         if (gsoType == GsoTcpV4 && _txSegmentation)
         {
+            // A back-end that carries large segments (a switch port) gets the frame whole, checksummed over its full
+            // length: the receiving VM then pays its per-packet cost once per super-frame too.
+            if (_backend.AcceptsLargeTcpSegments && gsoSize > 0 && frame.Length <= MaxFrameLength &&
+                TcpSegmenter.CompleteChecksums(frame) &&
+                _backend.Send(frame, new ReceiveOffload(ChecksumsValid: true, TcpSegmentSize: gsoSize)))
+            {
+                Counters.TxFrame();
+                return true;
+            }
+
             // Segmentation computes every checksum itself, so a partial checksum needs no separate completion.
-            int segments = TransmitOffload.SendSegments(frame, gsoSize, _segmentBuffer, _backend);
+            int segments = TransmitOffload.SendSegments(frame, gsoSize, _segmentBuffer, _segmentSink);
             if (segments < 0)
             {
                 return false;

@@ -103,6 +103,31 @@ public sealed class VirtioNetOffloadTests
     }
 
     [Fact]
+    public void Tso_frame_goes_whole_with_full_checksums_to_a_backend_that_carries_large_segments()
+    {
+        (VirtioTestDriver driver, VirtioNetDevice device, RecordingBackend backend) = Create();
+        backend.AcceptsLargeTcpSegments = true;
+        using (driver)
+        {
+            TestQueue tx = driver.Start(TxOffloads, 16, 2)[1];
+            byte[] frame = TcpFrame(2500, TcpFlags.Ack | TcpFlags.Psh);
+
+            // As a guest hands it over: only the pseudo-header sum in the TCP field, IPv4 checksum left stale.
+            frame[50] ^= 0x5A;
+            frame[24] ^= 0x33;
+            Transmit(driver, tx, Header(1, 1, 54, 1000, 34, 16), frame, 1);
+
+            byte[] sent = Assert.Single(backend.Sent);
+            Assert.Equal(new ReceiveOffload(ChecksumsValid: true, TcpSegmentSize: 1000), Assert.Single(backend.SentOffloads));
+            Assert.Equal(frame.Length, sent.Length);
+            Assert.Equal(0, Checksum.Compute(sent.AsSpan(14, 20)));
+            Assert.True(TcpChecksumValid(sent));
+            Assert.Equal(frame.AsSpan(54).ToArray(), sent.AsSpan(54).ToArray());
+            Assert.Equal(1, device.Counters.TxFrames);
+        }
+    }
+
+    [Fact]
     public void Tso_frame_is_cut_into_segments_with_their_own_lengths_sequences_flags_and_checksums()
     {
         (VirtioTestDriver driver, VirtioNetDevice device, RecordingBackend backend) = Create();
