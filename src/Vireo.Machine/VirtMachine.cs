@@ -208,12 +208,8 @@ public sealed partial class VirtMachine : IDisposable
                 thread.Start();
             }
 
+            // SignalExit already asked every hart to exit.
             _exitSignal.Wait();
-            foreach (IHart hart in _harts)
-            {
-                hart.RequestExit();
-            }
-
             foreach (Thread thread in threads)
             {
                 thread.Join();
@@ -223,11 +219,6 @@ public sealed partial class VirtMachine : IDisposable
             if (!_rebootRequested || _config.NoReboot)
             {
                 return exit;
-            }
-
-            if (_stopRequested)
-            {
-                return new MachineExit(MachineExitKind.Stopped, 0, "stopped from the host during a guest reset");
             }
         }
     }
@@ -328,6 +319,12 @@ public sealed partial class VirtMachine : IDisposable
                 // clock_gettime uses rdtime). Linux itself only sets scounteren from its PMU driver.
                 hart.WriteCsr(ScounterenCsr, 0x7);
             }
+        }
+
+        // A host stop that raced with the guest reset found the old exit record taken; the new boot ends at once.
+        if (_stopRequested)
+        {
+            SignalExit(new MachineExit(MachineExitKind.Stopped, 0, "stopped from the host during a guest reset"), reboot: false);
         }
     }
 
