@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -27,7 +28,8 @@ internal sealed class FrameLink : IDisposable
     private const byte FlagChecksumsValid = 1;
 
     private readonly Socket _socket;
-    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(
+    // Messages are pooled buffers (a frame per guest packet must not allocate); the writer returns them after copying.
+    private readonly Channel<(byte[] Buffer, int Length)> _outgoing = Channel.CreateBounded<(byte[] Buffer, int Length)>(
         new BoundedChannelOptions(QueueDepth) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private long _dropped;
     private long _malformed;
@@ -89,18 +91,15 @@ internal sealed class FrameLink : IDisposable
             return false;
         }
 
-        byte[] message = new byte[OffloadHeader + frame.Length];
+        int length = OffloadHeader + frame.Length;
+        byte[] message = ArrayPool<byte>.Shared.Rent(length);
+        BinaryPrimitives.WriteUInt16BigEndian(message, 0);
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), (ushort)frame.Length);
         message[4] = offload.ChecksumsValid ? FlagChecksumsValid : (byte)0;
+        message[5] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(6), (ushort)offload.TcpSegmentSize);
         frame.CopyTo(message.AsSpan(OffloadHeader));
-        if (!_outgoing.Writer.TryWrite(message))
-        {
-            Interlocked.Increment(ref _dropped);
-            return false;
-        }
-
-        return true;
+        return Enqueue(message, length);
     }
 
     public bool TrySend(ReadOnlySpan<byte> frame)
@@ -111,11 +110,18 @@ internal sealed class FrameLink : IDisposable
             return false;
         }
 
-        byte[] message = new byte[2 + frame.Length];
+        int length = 2 + frame.Length;
+        byte[] message = ArrayPool<byte>.Shared.Rent(length);
         BinaryPrimitives.WriteUInt16BigEndian(message, (ushort)frame.Length);
         frame.CopyTo(message.AsSpan(2));
-        if (!_outgoing.Writer.TryWrite(message))
+        return Enqueue(message, length);
+    }
+
+    private bool Enqueue(byte[] message, int length)
+    {
+        if (!_outgoing.Writer.TryWrite((message, length)))
         {
+            ArrayPool<byte>.Shared.Return(message);
             Interlocked.Increment(ref _dropped);
             return false;
         }
@@ -128,14 +134,15 @@ internal sealed class FrameLink : IDisposable
         try
         {
             byte[] batch = new byte[BatchSize];
-            ChannelReader<byte[]> reader = _outgoing.Reader;
+            ChannelReader<(byte[] Buffer, int Length)> reader = _outgoing.Reader;
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 // The batch holds at least one message of the largest size, so the first one always fits.
                 int used = 0;
-                while (reader.TryPeek(out byte[]? next) && used + next.Length <= batch.Length && reader.TryRead(out next))
+                while (reader.TryPeek(out (byte[] Buffer, int Length) next) && used + next.Length <= batch.Length && reader.TryRead(out next))
                 {
-                    next.CopyTo(batch, used);
+                    next.Buffer.AsSpan(0, next.Length).CopyTo(batch.AsSpan(used));
+                    ArrayPool<byte>.Shared.Return(next.Buffer);
                     used += next.Length;
                 }
 
