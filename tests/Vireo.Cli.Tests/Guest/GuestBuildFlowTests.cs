@@ -38,7 +38,7 @@ public sealed class GuestBuildFlowTests : IDisposable
             ?? throw new InvalidOperationException("cannot find guest/build.sh above the test directory");
         _guest = Path.Combine(_temp, "guest");
         _cache = Path.Combine(_temp, "cache");
-        CopyDirectory(Path.Combine(root, "guest"), _guest);
+        DirectoryTree.Copy(Path.Combine(root, "guest"), _guest);
         // The benchmark is compiled by the real cross compiler in the real build; not needed here.
         Directory.Delete(Path.Combine(_guest, "bench"), recursive: true);
         File.WriteAllText(Path.Combine(_guest, "linux", "build-kernel.sh"), KernelStub.ReplaceLineEndings("\n") + "\n");
@@ -114,24 +114,5 @@ public sealed class GuestBuildFlowTests : IDisposable
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output, errors.Result);
-    }
-
-    private static void CopyDirectory(string source, string destination)
-    {
-        Directory.CreateDirectory(destination);
-        foreach (string file in Directory.GetFiles(source))
-        {
-            string target = Path.Combine(destination, Path.GetFileName(file));
-            File.Copy(file, target);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(target, File.GetUnixFileMode(file));
-            }
-        }
-
-        foreach (string directory in Directory.GetDirectories(source))
-        {
-            CopyDirectory(directory, Path.Combine(destination, Path.GetFileName(directory)));
-        }
     }
 }

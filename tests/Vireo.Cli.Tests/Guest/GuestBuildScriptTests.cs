@@ -28,7 +28,7 @@ public sealed class GuestBuildScriptTests : IDisposable
     public void InputsHashIsStableAndCoversEveryGuestFile()
     {
         string copy = Path.Combine(_temp, "guest");
-        CopyDirectory(Path.Combine(_repositoryRoot, "guest"), copy);
+        DirectoryTree.Copy(Path.Combine(_repositoryRoot, "guest"), copy);
 
         Dictionary<string, string> first = PrintKeys(copy);
         Dictionary<string, string> again = PrintKeys(copy);
@@ -89,24 +89,5 @@ public sealed class GuestBuildScriptTests : IDisposable
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output, errors.Result);
-    }
-
-    private static void CopyDirectory(string source, string destination)
-    {
-        Directory.CreateDirectory(destination);
-        foreach (string file in Directory.GetFiles(source))
-        {
-            string target = Path.Combine(destination, Path.GetFileName(file));
-            File.Copy(file, target);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(target, File.GetUnixFileMode(file));
-            }
-        }
-
-        foreach (string directory in Directory.GetDirectories(source))
-        {
-            CopyDirectory(directory, Path.Combine(destination, Path.GetFileName(directory)));
-        }
     }
 }
