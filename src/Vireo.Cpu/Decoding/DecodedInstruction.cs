@@ -9,8 +9,11 @@ namespace Vireo.Cpu.Decoding;
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct DecodedInstruction
 {
-    /// <summary>Executes the instruction and advances (or redirects) the pc.</summary>
-    public delegate*<Hart, DecodedInstruction*, void> Handler;
+    /// <summary>
+    /// Executes the instruction, advances (or redirects) the pc and returns the slot to run next: the fall-through or
+    /// in-page branch target slot, or <see cref="State.HartState.Redirect"/> when the next slot must be found from the pc.
+    /// </summary>
+    public delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Handler;
 
     /// <summary>Immediate; CSR number; rounding mode (bits 0-2) and rs3 (bits 8-12) for FP; raw bits for illegal.</summary>
     public int Imm;

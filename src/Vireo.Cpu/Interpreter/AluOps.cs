@@ -6,219 +6,219 @@ namespace Vireo.Cpu.Interpreter;
 /// <summary>RV64I integer computational instructions.</summary>
 internal static unsafe class AluOps
 {
-    public static void Lui(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lui(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Auipc(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Auipc(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->Pc + (ulong)(long)d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Addi(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Addi(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] + (ulong)(long)d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Slti(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Slti(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (long)s->X[d->Rs1] < d->Imm ? 1UL : 0UL;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sltiu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sltiu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] < (ulong)(long)d->Imm ? 1UL : 0UL;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Xori(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Xori(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] ^ (ulong)(long)d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Ori(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Ori(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] | (ulong)(long)d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Andi(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Andi(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] & (ulong)(long)d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Slli(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Slli(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] << d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Srli(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Srli(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] >> d->Imm;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Srai(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Srai(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)((long)s->X[d->Rs1] >> d->Imm);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Add(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Add(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] + s->X[d->Rs2];
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sub(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sub(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] - s->X[d->Rs2];
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sll(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sll(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] << (int)(s->X[d->Rs2] & 63);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Slt(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Slt(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (long)s->X[d->Rs1] < (long)s->X[d->Rs2] ? 1UL : 0UL;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sltu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sltu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] < s->X[d->Rs2] ? 1UL : 0UL;
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Xor(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Xor(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] ^ s->X[d->Rs2];
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Srl(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Srl(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] >> (int)(s->X[d->Rs2] & 63);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sra(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sra(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)((long)s->X[d->Rs1] >> (int)(s->X[d->Rs2] & 63));
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Or(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Or(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] | s->X[d->Rs2];
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void And(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* And(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = s->X[d->Rs1] & s->X[d->Rs2];
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Addiw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Addiw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] + (uint)d->Imm);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Slliw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Slliw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] << d->Imm);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Srliw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Srliw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] >> d->Imm);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sraiw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sraiw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)((int)s->X[d->Rs1] >> d->Imm);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Addw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Addw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] + (uint)s->X[d->Rs2]);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Subw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Subw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] - (uint)s->X[d->Rs2]);
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sllw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sllw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] << (int)(s->X[d->Rs2] & 31));
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Srlw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Srlw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)(int)((uint)s->X[d->Rs1] >> (int)(s->X[d->Rs2] & 31));
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
-    public static void Sraw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sraw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         s->X[d->Rd] = (ulong)(long)((int)s->X[d->Rs1] >> (int)(s->X[d->Rs2] & 31));
-        s->Pc += d->Length;
+        return Hart.Next(s, d);
     }
 
     /// <summary>FENCE, hints and other instructions with no architectural effect here.</summary>
-    public static void Nop(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Nop(Hart h, DecodedInstruction* d)
     {
-        h.State->Pc += d->Length;
+        return Hart.Next(h.State, d);
     }
 }

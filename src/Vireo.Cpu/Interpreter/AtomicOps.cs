@@ -11,57 +11,57 @@ namespace Vireo.Cpu.Interpreter;
 /// </summary>
 internal static unsafe class AtomicOps
 {
-    public static void LrW(Hart h, DecodedInstruction* d) => LoadReserved(h, d, 4);
+    public static DecodedInstruction* LrW(Hart h, DecodedInstruction* d) => LoadReserved(h, d, 4);
 
-    public static void LrD(Hart h, DecodedInstruction* d) => LoadReserved(h, d, 8);
+    public static DecodedInstruction* LrD(Hart h, DecodedInstruction* d) => LoadReserved(h, d, 8);
 
-    public static void ScW(Hart h, DecodedInstruction* d) => StoreConditional(h, d, 4);
+    public static DecodedInstruction* ScW(Hart h, DecodedInstruction* d) => StoreConditional(h, d, 4);
 
-    public static void ScD(Hart h, DecodedInstruction* d) => StoreConditional(h, d, 8);
+    public static DecodedInstruction* ScD(Hart h, DecodedInstruction* d) => StoreConditional(h, d, 8);
 
-    public static void AmoSwapW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Swap);
+    public static DecodedInstruction* AmoSwapW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Swap);
 
-    public static void AmoSwapD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Swap);
+    public static DecodedInstruction* AmoSwapD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Swap);
 
-    public static void AmoAddW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Add);
+    public static DecodedInstruction* AmoAddW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Add);
 
-    public static void AmoAddD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Add);
+    public static DecodedInstruction* AmoAddD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Add);
 
-    public static void AmoXorW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Xor);
+    public static DecodedInstruction* AmoXorW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Xor);
 
-    public static void AmoXorD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Xor);
+    public static DecodedInstruction* AmoXorD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Xor);
 
-    public static void AmoAndW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.And);
+    public static DecodedInstruction* AmoAndW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.And);
 
-    public static void AmoAndD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.And);
+    public static DecodedInstruction* AmoAndD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.And);
 
-    public static void AmoOrW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Or);
+    public static DecodedInstruction* AmoOrW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Or);
 
-    public static void AmoOrD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Or);
+    public static DecodedInstruction* AmoOrD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Or);
 
-    public static void AmoMinW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Min);
+    public static DecodedInstruction* AmoMinW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Min);
 
-    public static void AmoMinD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Min);
+    public static DecodedInstruction* AmoMinD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Min);
 
-    public static void AmoMaxW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Max);
+    public static DecodedInstruction* AmoMaxW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Max);
 
-    public static void AmoMaxD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Max);
+    public static DecodedInstruction* AmoMaxD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Max);
 
-    public static void AmoMinuW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.MinUnsigned);
+    public static DecodedInstruction* AmoMinuW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.MinUnsigned);
 
-    public static void AmoMinuD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.MinUnsigned);
+    public static DecodedInstruction* AmoMinuD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.MinUnsigned);
 
-    public static void AmoMaxuW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.MaxUnsigned);
+    public static DecodedInstruction* AmoMaxuW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.MaxUnsigned);
 
-    public static void AmoMaxuD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.MaxUnsigned);
+    public static DecodedInstruction* AmoMaxuD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.MaxUnsigned);
 
-    private static void LoadReserved(Hart h, DecodedInstruction* d, int size)
+    private static DecodedInstruction* LoadReserved(Hart h, DecodedInstruction* d, int size)
     {
         HartState* s = h.State;
         ulong address = s->X[d->Rs1];
         if (!h.TranslateAtomic(address, size, AccessType.Read, out byte* host, out ulong physical))
         {
-            return;
+            return h.Redirect;
         }
 
         ulong value;
@@ -77,20 +77,20 @@ internal static unsafe class AtomicOps
         else
         {
             h.RaiseException(TrapCause.LoadAccessFault, address);
-            return;
+            return h.Redirect;
         }
 
         s->X[d->Rd] = value;
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    private static void StoreConditional(Hart h, DecodedInstruction* d, int size)
+    private static DecodedInstruction* StoreConditional(Hart h, DecodedInstruction* d, int size)
     {
         HartState* s = h.State;
         ulong address = s->X[d->Rs1];
         if (!h.TranslateAtomic(address, size, AccessType.Write, out byte* host, out ulong physical))
         {
-            return;
+            return h.Redirect;
         }
 
         bool success = false;
@@ -107,16 +107,16 @@ internal static unsafe class AtomicOps
         }
 
         s->X[d->Rd] = success ? 0UL : 1UL;
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    private static void Amo(Hart h, DecodedInstruction* d, int size, AmoOperation operation)
+    private static DecodedInstruction* Amo(Hart h, DecodedInstruction* d, int size, AmoOperation operation)
     {
         HartState* s = h.State;
         ulong address = s->X[d->Rs1];
         if (!h.TranslateAtomic(address, size, AccessType.Write, out byte* host, out ulong physical))
         {
-            return;
+            return h.Redirect;
         }
 
         ulong operand = s->X[d->Rs2];
@@ -132,14 +132,14 @@ internal static unsafe class AtomicOps
             if (!h.ReadDevice(physical, size, out old) || !h.WriteDevice(physical, size, size == 4 ? (ulong)(uint)Compute((int)old, (int)operand, operation) : (ulong)Compute((long)old, (long)operand, operation)))
             {
                 h.RaiseException(TrapCause.StoreAccessFault, address);
-                return;
+                return h.Redirect;
             }
 
             old = size == 4 ? (ulong)(long)(int)old : old;
         }
 
         s->X[d->Rd] = old;
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

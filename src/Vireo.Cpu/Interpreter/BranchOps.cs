@@ -1,60 +1,177 @@
+using System.Runtime.CompilerServices;
 using Vireo.Cpu.Decoding;
 using Vireo.Cpu.State;
 
 namespace Vireo.Cpu.Interpreter;
 
-/// <summary>Jumps and conditional branches. Targets are always 2-byte aligned (C is implemented), so no misaligned-fetch traps.</summary>
+/// <summary>
+/// Jumps and conditional branches. Targets are always 2-byte aligned (C is implemented), so no misaligned-fetch traps.
+/// The decoder emits the far forms, which continue through the redirect slot; <see cref="Link"/> turns a branch whose
+/// target lies on its own page into the near form, which hands back the target's slot directly.
+/// </summary>
 internal static unsafe class BranchOps
 {
-    public static void Jal(Hart h, DecodedInstruction* d)
+    /// <summary>Switches a decoded jump or branch at <paramref name="offset"/> in its page to the near form when its target is on the same page.</summary>
+    internal static void Link(DecodedInstruction* d, ulong offset)
+    {
+        if (offset + (ulong)(long)d->Imm >= 4096)
+        {
+            return;
+        }
+
+        nint handler = (nint)d->Handler;
+        if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Jal)
+        {
+            d->Handler = &JalNear;
+        }
+        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Beq)
+        {
+            d->Handler = &BeqNear;
+        }
+        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bne)
+        {
+            d->Handler = &BneNear;
+        }
+        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Blt)
+        {
+            d->Handler = &BltNear;
+        }
+        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bge)
+        {
+            d->Handler = &BgeNear;
+        }
+        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bltu)
+        {
+            d->Handler = &BltuNear;
+        }
+        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bgeu)
+        {
+            d->Handler = &BgeuNear;
+        }
+    }
+
+    public static DecodedInstruction* Jal(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         ulong pc = s->Pc;
         s->X[d->Rd] = pc + d->Length;
         s->Pc = pc + (ulong)(long)d->Imm;
+        return &s->Redirect;
     }
 
-    public static void Jalr(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* JalNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        ulong pc = s->Pc;
+        long imm = d->Imm;
+        s->X[d->Rd] = pc + d->Length;
+        s->Pc = pc + (ulong)imm;
+        return (DecodedInstruction*)((byte*)d + (imm * 8));
+    }
+
+    public static DecodedInstruction* Jalr(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         ulong target = (s->X[d->Rs1] + (ulong)(long)d->Imm) & ~1UL;
         s->X[d->Rd] = s->Pc + d->Length;
         s->Pc = target;
+        return &s->Redirect;
     }
 
-    public static void Beq(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Beq(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
-        s->Pc += s->X[d->Rs1] == s->X[d->Rs2] ? (ulong)(long)d->Imm : d->Length;
+        return Far(s, d, s->X[d->Rs1] == s->X[d->Rs2]);
     }
 
-    public static void Bne(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bne(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
-        s->Pc += s->X[d->Rs1] != s->X[d->Rs2] ? (ulong)(long)d->Imm : d->Length;
+        return Far(s, d, s->X[d->Rs1] != s->X[d->Rs2]);
     }
 
-    public static void Blt(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Blt(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
-        s->Pc += (long)s->X[d->Rs1] < (long)s->X[d->Rs2] ? (ulong)(long)d->Imm : d->Length;
+        return Far(s, d, (long)s->X[d->Rs1] < (long)s->X[d->Rs2]);
     }
 
-    public static void Bge(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bge(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
-        s->Pc += (long)s->X[d->Rs1] >= (long)s->X[d->Rs2] ? (ulong)(long)d->Imm : d->Length;
+        return Far(s, d, (long)s->X[d->Rs1] >= (long)s->X[d->Rs2]);
     }
 
-    public static void Bltu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bltu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
-        s->Pc += s->X[d->Rs1] < s->X[d->Rs2] ? (ulong)(long)d->Imm : d->Length;
+        return Far(s, d, s->X[d->Rs1] < s->X[d->Rs2]);
     }
 
-    public static void Bgeu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bgeu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
-        s->Pc += s->X[d->Rs1] >= s->X[d->Rs2] ? (ulong)(long)d->Imm : d->Length;
+        return Far(s, d, s->X[d->Rs1] >= s->X[d->Rs2]);
+    }
+
+    public static DecodedInstruction* BeqNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        return Near(s, d, s->X[d->Rs1] == s->X[d->Rs2]);
+    }
+
+    public static DecodedInstruction* BneNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        return Near(s, d, s->X[d->Rs1] != s->X[d->Rs2]);
+    }
+
+    public static DecodedInstruction* BltNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        return Near(s, d, (long)s->X[d->Rs1] < (long)s->X[d->Rs2]);
+    }
+
+    public static DecodedInstruction* BgeNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        return Near(s, d, (long)s->X[d->Rs1] >= (long)s->X[d->Rs2]);
+    }
+
+    public static DecodedInstruction* BltuNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        return Near(s, d, s->X[d->Rs1] < s->X[d->Rs2]);
+    }
+
+    public static DecodedInstruction* BgeuNear(Hart h, DecodedInstruction* d)
+    {
+        HartState* s = h.State;
+        return Near(s, d, s->X[d->Rs1] >= s->X[d->Rs2]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static DecodedInstruction* Far(HartState* s, DecodedInstruction* d, bool taken)
+    {
+        if (taken)
+        {
+            s->Pc += (ulong)(long)d->Imm;
+            return &s->Redirect;
+        }
+
+        return Hart.Next(s, d);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static DecodedInstruction* Near(HartState* s, DecodedInstruction* d, bool taken)
+    {
+        if (taken)
+        {
+            long imm = d->Imm;
+            s->Pc += (ulong)imm;
+            return (DecodedInstruction*)((byte*)d + (imm * 8));
+        }
+
+        return Hart.Next(s, d);
     }
 }

@@ -3,16 +3,21 @@ using Vireo.Cpu.Decoding;
 
 namespace Vireo.Cpu.Interpreter;
 
-/// <summary>The predecoded instruction slots of one 4 KiB physical page (one per halfword, for RVC).</summary>
+/// <summary>
+/// The predecoded instruction slots of one 4 KiB physical page (one per halfword, for RVC), followed by two redirect
+/// slots where the fall-through of the page's last instruction lands.
+/// </summary>
 internal sealed unsafe class DecodedPage
 {
     public const int SlotCount = 2048;
 
-    private readonly DecodedInstruction[] _slots = GC.AllocateArray<DecodedInstruction>(SlotCount, pinned: true);
+    private readonly DecodedInstruction[] _slots = GC.AllocateArray<DecodedInstruction>(SlotCount + 2, pinned: true);
 
     public DecodedPage()
     {
         Pointer = (DecodedInstruction*)Unsafe.AsPointer(ref _slots[0]);
+        Pointer[SlotCount].Handler = &Hart.Redispatch;
+        Pointer[SlotCount + 1].Handler = &Hart.Redispatch;
     }
 
     /// <summary>Address of the first slot; stable because the array is pinned.</summary>

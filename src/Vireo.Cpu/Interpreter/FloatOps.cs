@@ -16,831 +16,839 @@ internal static unsafe class FloatOps
     private const uint Sign32 = 0x8000_0000;
     private const ulong Sign64 = 0x8000_0000_0000_0000;
 
-    public static void FaddS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FaddS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Add(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FaddD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FaddD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Add(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsubS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsubS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Sub(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsubD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsubD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Sub(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmulS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmulS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Mul(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmulD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmulD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Mul(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FdivS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FdivS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Div(S(s, d->Rs1), S(s, d->Rs2), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FdivD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FdivD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Div(s->F[d->Rs1], s->F[d->Rs2], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsqrtS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsqrtS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Sqrt(S(s, d->Rs1), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsqrtD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsqrtD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Sqrt(s->F[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmaddS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaddS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1), S(s, d->Rs2), S(s, d->Imm >> 8), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmaddD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaddD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1], s->F[d->Rs2], s->F[(d->Imm >> 8) & 31], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmsubS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmsubS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1), S(s, d->Rs2), S(s, d->Imm >> 8) ^ Sign32, rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmsubD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmsubD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1], s->F[d->Rs2], s->F[(d->Imm >> 8) & 31] ^ Sign64, rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FnmsubS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmsubS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1) ^ Sign32, S(s, d->Rs2), S(s, d->Imm >> 8), rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FnmsubD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmsubD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1] ^ Sign64, s->F[d->Rs2], s->F[(d->Imm >> 8) & 31], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FnmaddS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmaddS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.MulAdd(S(s, d->Rs1) ^ Sign32, S(s, d->Rs2), S(s, d->Imm >> 8) ^ Sign32, rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FnmaddD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmaddD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.MulAdd(s->F[d->Rs1] ^ Sign64, s->F[d->Rs2], s->F[(d->Imm >> 8) & 31] ^ Sign64, rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsgnjS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetS(s, d->Rd, (S(s, d->Rs1) & ~Sign32) | (S(s, d->Rs2) & Sign32));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsgnjnS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjnS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetS(s, d->Rd, (S(s, d->Rs1) & ~Sign32) | (~S(s, d->Rs2) & Sign32));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsgnjxS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjxS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetS(s, d->Rd, S(s, d->Rs1) ^ (S(s, d->Rs2) & Sign32));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsgnjD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetD(s, d->Rd, (s->F[d->Rs1] & ~Sign64) | (s->F[d->Rs2] & Sign64));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsgnjnD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjnD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetD(s, d->Rd, (s->F[d->Rs1] & ~Sign64) | (~s->F[d->Rs2] & Sign64));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FsgnjxD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjxD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetD(s, d->Rd, s->F[d->Rs1] ^ (s->F[d->Rs2] & Sign64));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FminS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FminS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Min(S(s, d->Rs1), S(s, d->Rs2), ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmaxS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaxS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.Max(S(s, d->Rs1), S(s, d->Rs2), ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FminD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FminD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Min(s->F[d->Rs1], s->F[d->Rs2], ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmaxD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaxD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.Max(s->F[d->Rs1], s->F[d->Rs2], ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FeqS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FeqS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F32.Eq(S(s, d->Rs1), S(s, d->Rs2), ref flags) ? 1UL : 0UL;
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FeqD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FeqD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F64.Eq(s->F[d->Rs1], s->F[d->Rs2], ref flags) ? 1UL : 0UL;
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FltS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FltS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F32.Lt(S(s, d->Rs1), S(s, d->Rs2), ref flags) ? 1UL : 0UL;
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FltD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FltD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F64.Lt(s->F[d->Rs1], s->F[d->Rs2], ref flags) ? 1UL : 0UL;
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FleS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FleS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F32.Le(S(s, d->Rs1), S(s, d->Rs2), ref flags) ? 1UL : 0UL;
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FleD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FleD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F64.Le(s->F[d->Rs1], s->F[d->Rs2], ref flags) ? 1UL : 0UL;
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FclassS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FclassS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         s->X[d->Rd] = F32.Classify(S(s, d->Rs1));
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FclassD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FclassD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         s->X[d->Rd] = F64.Classify(s->F[d->Rs1]);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtWS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = (ulong)(long)F32.ToInt32(S(s, d->Rs1), rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtWuS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWuS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = (ulong)(long)(int)F32.ToUInt32(S(s, d->Rs1), rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtLS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = (ulong)F32.ToInt64(S(s, d->Rs1), rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtLuS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLuS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F32.ToUInt64(S(s, d->Rs1), rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtSW(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSW(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.FromInt32((int)s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtSWu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSWu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.FromUInt32((uint)s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtSL(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSL(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.FromInt64((long)s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtSLu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSLu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F32.FromUInt64(s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtWD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = (ulong)(long)F64.ToInt32(s->F[d->Rs1], rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtWuD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWuD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = (ulong)(long)(int)F64.ToUInt32(s->F[d->Rs1], rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtLD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = (ulong)F64.ToInt64(s->F[d->Rs1], rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtLuD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLuD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         s->X[d->Rd] = F64.ToUInt64(s->F[d->Rs1], rm, ref flags);
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtDW(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDW(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.FromInt32((int)s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtDWu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDWu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.FromUInt32((uint)s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtDL(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDL(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.FromInt64((long)s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtDLu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDLu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetD(s, d->Rd, F64.FromUInt64(s->X[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtSD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         SetS(s, d->Rd, F64.ToF32(s->F[d->Rs1], rm, ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FcvtDS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDS(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return;
+            return h.Redirect;
         }
 
         FpFlags flags = FpFlags.None;
         _ = rm;
         SetD(s, d->Rd, F32.ToF64(S(s, d->Rs1), ref flags));
         Finish(s, flags);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmvXW(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvXW(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         s->X[d->Rd] = (ulong)(long)(int)(uint)s->F[d->Rs1];
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmvXD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvXD(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         s->X[d->Rd] = s->F[d->Rs1];
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmvWX(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvWX(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetS(s, d->Rd, (uint)s->X[d->Rs1]);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void FmvDX(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvDX(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return;
+            return h.Redirect;
         }
 
         SetD(s, d->Rd, s->X[d->Rs1]);
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
-    public static void Flw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Flw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out uint value))
         {
             SetS(s, d->Rd, value);
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Fld(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Fld(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ulong value))
         {
             SetD(s, d->Rd, value);
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Fsw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Fsw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (uint)s->F[d->Rs2]))
         {
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Fsd(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Fsd(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, s->F[d->Rs2]))
         {
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
     /// <summary>A single-precision operand: the low half when properly NaN-boxed, otherwise the canonical NaN.</summary>

@@ -66,7 +66,7 @@ internal sealed unsafe partial class Hart
     }
 
     /// <summary>Slot handler for not-yet-decoded instructions: decodes into the slot, then runs it.</summary>
-    internal static void DecodeStub(Hart hart, DecodedInstruction* d)
+    internal static DecodedInstruction* DecodeStub(Hart hart, DecodedInstruction* d)
     {
         HartState* s = hart.State;
         ulong offset = s->Pc & PageMask;
@@ -75,26 +75,27 @@ internal sealed unsafe partial class Hart
         if ((low & 3) != 3)
         {
             Decoder.DecodeCompressed(low, d);
+            BranchOps.Link(d, offset);
         }
         else if (offset <= 4092)
         {
             Decoder.Decode(Unsafe.ReadUnaligned<uint>(host), d);
+            BranchOps.Link(d, offset);
         }
         else
         {
             // The instruction's upper half is on the next page: decode it every time, without caching.
             if (!hart.FetchHalfword(s->Pc + 2, out ushort high))
             {
-                return;
+                return &s->Redirect;
             }
 
             DecodedInstruction* scratch = &s->Scratch;
             Decoder.Decode(low | ((uint)high << 16), scratch);
-            scratch->Handler(hart, scratch);
-            return;
+            return scratch->Handler(hart, scratch);
         }
 
-        d->Handler(hart, d);
+        return d->Handler(hart, d);
     }
 
     /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>

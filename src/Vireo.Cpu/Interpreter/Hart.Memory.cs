@@ -158,7 +158,6 @@ internal sealed unsafe partial class Hart
             if ((physical & ~PageMask) == s->FetchPhysical)
             {
                 InvalidateFetch();
-                EndBlock();
             }
         }
 
@@ -223,9 +222,14 @@ internal sealed unsafe partial class Hart
         InvalidateFetch();
     }
 
-    /// <summary>Forgets the page being executed, so the next fetch re-checks translation and code generation.</summary>
+    /// <summary>
+    /// Forgets the page being executed, so the next fetch re-checks translation and code generation. It also ends the
+    /// block: the slot the running handler returns may belong to the forgotten page, and the next block starts from
+    /// the redirect slot.
+    /// </summary>
     internal void InvalidateFetch()
     {
+        EndBlock();
         HartState* s = State;
         s->FetchBase = 0x8000_0000_0000_0001;
         s->FetchSlots = null;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Vireo.Core.Bus;
 using Vireo.Core.Memory;
 using Vireo.Core.Timing;
+using Vireo.Cpu.Decoding;
 using Vireo.Cpu.Mmu;
 using Vireo.Cpu.State;
 
@@ -64,6 +65,8 @@ internal sealed unsafe partial class Hart : IHart
         State->RamSize = _ram.Size;
         State->CodeFlags = _ram.CodePageFlags;
         State->ReservationsActive = _reservations.ActiveCount;
+        State->Redirect.Handler = &Redispatch;
+        State->Redirect2.Handler = &Redispatch;
         Reset(stopped: false);
     }
 
@@ -209,19 +212,48 @@ internal sealed unsafe partial class Hart : IHart
         HartState* s = State;
         s->Budget = count;
         s->BlockLength = count;
+
+        // Threaded dispatch: each handler hands back the slot to run next, so the loop never maps the pc to a slot
+        // except through the redirect slot (after jumps, traps and page crossings).
+        DecodedInstruction* d = &s->Redirect;
         while (s->Budget > 0)
         {
             s->Budget--;
-            ulong offset = s->Pc - s->FetchBase;
-            Decoding.DecodedInstruction* d = offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : FetchSlow();
-            if (d != null)
-            {
-                d->Handler(this, d);
-            }
+            d = d->Handler(this, d);
         }
 
         Volatile.Write(ref _retired, _retired + (ulong)(s->BlockLength - s->Budget));
     }
+
+    /// <summary>Handler of the redirect slots: finds the slot for the pc (fetching and translating if needed) and runs it.</summary>
+    internal static DecodedInstruction* Redispatch(Hart hart, DecodedInstruction* unused)
+    {
+        HartState* s = hart.State;
+        ulong offset = s->Pc - s->FetchBase;
+        DecodedInstruction* d = offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : hart.FetchSlow();
+        return d != null ? d->Handler(hart, d) : &s->Redirect;
+    }
+
+    /// <summary>Advances the pc past <paramref name="d"/> and returns the slot that follows it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static DecodedInstruction* Next(HartState* s, DecodedInstruction* d)
+    {
+        // One slot per halfword, 16 bytes each: a 2-byte instruction is followed 16 bytes on, a 4-byte one 32.
+        uint length = d->Length;
+        s->Pc += length;
+        return (DecodedInstruction*)((byte*)d + (length * 8));
+    }
+
+    /// <summary><see cref="Next"/> for instructions that are always 4 bytes long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static DecodedInstruction* Next4(HartState* s, DecodedInstruction* d)
+    {
+        s->Pc += 4;
+        return d + 2;
+    }
+
+    /// <summary>The redirect slot, for handlers whose next instruction must be looked up from the pc.</summary>
+    internal DecodedInstruction* Redirect => &State->Redirect;
 
     /// <summary>Executes exactly one instruction, then services what the run loop would (tests).</summary>
     internal void Step()

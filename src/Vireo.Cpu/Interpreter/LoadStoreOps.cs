@@ -7,110 +7,132 @@ namespace Vireo.Cpu.Interpreter;
 /// <summary>Loads and stores: a direct-mapped TLB hit goes straight to host memory; everything else takes the slow path on the hart.</summary>
 internal static unsafe class LoadStoreOps
 {
-    public static void Lb(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lb(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out sbyte v))
         {
             s->X[d->Rd] = (ulong)(long)v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Lh(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lh(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out short v))
         {
             s->X[d->Rd] = (ulong)(long)v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Lw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out int v))
         {
             s->X[d->Rd] = (ulong)(long)v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Ld(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Ld(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ulong v))
         {
             s->X[d->Rd] = v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Lbu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lbu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out byte v))
         {
             s->X[d->Rd] = v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Lhu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lhu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ushort v))
         {
             s->X[d->Rd] = v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Lwu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lwu(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out uint v))
         {
             s->X[d->Rd] = v;
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Sb(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sb(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (byte)s->X[d->Rs2]))
         {
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Sh(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sh(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (ushort)s->X[d->Rs2]))
         {
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Sw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sw(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (uint)s->X[d->Rs2]))
         {
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
-    public static void Sd(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sd(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (ulong)s->X[d->Rs2]))
         {
-            s->Pc += d->Length;
+            return Hart.Next(s, d);
         }
+
+        return h.Redirect;
     }
 
     /// <summary>Loads a <typeparamref name="T"/> through the read TLB, or the slow path (which may raise a fault and return false).</summary>

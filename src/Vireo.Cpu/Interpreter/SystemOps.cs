@@ -11,54 +11,79 @@ internal static unsafe class SystemOps
     private const int CsrClear = 3;
 
     /// <summary>Reserved or unimplemented encodings: illegal instruction with the bits (Imm) in tval.</summary>
-    public static void Illegal(Hart h, DecodedInstruction* d) => h.RaiseIllegal((uint)d->Imm);
+    public static DecodedInstruction* Illegal(Hart h, DecodedInstruction* d)
+    {
+        h.RaiseIllegal((uint)d->Imm);
+        return h.Redirect;
+    }
 
-    public static void Ecall(Hart h, DecodedInstruction* d) => h.ExecuteEcall();
+    public static DecodedInstruction* Ecall(Hart h, DecodedInstruction* d)
+    {
+        h.ExecuteEcall();
+        return h.Redirect;
+    }
 
-    public static void Ebreak(Hart h, DecodedInstruction* d) => h.RaiseException(TrapCause.Breakpoint, h.State->Pc);
+    public static DecodedInstruction* Ebreak(Hart h, DecodedInstruction* d)
+    {
+        h.RaiseException(TrapCause.Breakpoint, h.State->Pc);
+        return h.Redirect;
+    }
 
-    public static void Mret(Hart h, DecodedInstruction* d) => h.ExecuteMret((uint)d->Imm);
+    public static DecodedInstruction* Mret(Hart h, DecodedInstruction* d)
+    {
+        h.ExecuteMret((uint)d->Imm);
+        return h.Redirect;
+    }
 
-    public static void Sret(Hart h, DecodedInstruction* d) => h.ExecuteSret((uint)d->Imm);
+    public static DecodedInstruction* Sret(Hart h, DecodedInstruction* d)
+    {
+        h.ExecuteSret((uint)d->Imm);
+        return h.Redirect;
+    }
 
-    public static void Wfi(Hart h, DecodedInstruction* d) => h.ExecuteWfi((uint)d->Imm);
+    public static DecodedInstruction* Wfi(Hart h, DecodedInstruction* d)
+    {
+        h.ExecuteWfi((uint)d->Imm);
+        return h.Redirect;
+    }
 
     /// <summary>SFENCE.VMA: the hart keeps no per-ASID state worth sparing, so every form flushes the whole TLB.</summary>
-    public static void SfenceVma(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* SfenceVma(Hart h, DecodedInstruction* d)
     {
         HartState* s = h.State;
         if (s->Mode == 0 || (s->Mode == 1 && (s->Mstatus & Mstatus.Tvm) != 0))
         {
             h.RaiseIllegal((uint)d->Imm);
-            return;
+            return h.Redirect;
         }
 
-        h.FlushTlb();
+        // Flushing ends the block (the page being executed is forgotten), so the slot returned here is never run.
         s->Pc += 4;
-        h.EndBlock();
+        h.FlushTlb();
+        return h.Redirect;
     }
 
     /// <summary>FENCE.I: stores already invalidate decoded pages, so only the page being executed must be re-checked.</summary>
-    public static void FenceI(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FenceI(Hart h, DecodedInstruction* d)
     {
-        h.InvalidateFetch();
         h.State->Pc += 4;
-        h.EndBlock();
+        h.InvalidateFetch();
+        return h.Redirect;
     }
 
-    public static void CsrRw(Hart h, DecodedInstruction* d) => Csr(h, d, CsrWrite, immediate: false);
+    public static DecodedInstruction* CsrRw(Hart h, DecodedInstruction* d) => Csr(h, d, CsrWrite, immediate: false);
 
-    public static void CsrRs(Hart h, DecodedInstruction* d) => Csr(h, d, CsrSet, immediate: false);
+    public static DecodedInstruction* CsrRs(Hart h, DecodedInstruction* d) => Csr(h, d, CsrSet, immediate: false);
 
-    public static void CsrRc(Hart h, DecodedInstruction* d) => Csr(h, d, CsrClear, immediate: false);
+    public static DecodedInstruction* CsrRc(Hart h, DecodedInstruction* d) => Csr(h, d, CsrClear, immediate: false);
 
-    public static void CsrRwi(Hart h, DecodedInstruction* d) => Csr(h, d, CsrWrite, immediate: true);
+    public static DecodedInstruction* CsrRwi(Hart h, DecodedInstruction* d) => Csr(h, d, CsrWrite, immediate: true);
 
-    public static void CsrRsi(Hart h, DecodedInstruction* d) => Csr(h, d, CsrSet, immediate: true);
+    public static DecodedInstruction* CsrRsi(Hart h, DecodedInstruction* d) => Csr(h, d, CsrSet, immediate: true);
 
-    public static void CsrRci(Hart h, DecodedInstruction* d) => Csr(h, d, CsrClear, immediate: true);
+    public static DecodedInstruction* CsrRci(Hart h, DecodedInstruction* d) => Csr(h, d, CsrClear, immediate: true);
 
-    private static void Csr(Hart h, DecodedInstruction* d, int kind, bool immediate)
+    private static DecodedInstruction* Csr(Hart h, DecodedInstruction* d, int kind, bool immediate)
     {
         HartState* s = h.State;
         int csr = d->Imm;
@@ -67,7 +92,7 @@ internal static unsafe class SystemOps
         if (!h.CsrAccessible(csr, write) || !h.TryReadCsr(csr, out ulong old))
         {
             h.RaiseIllegal(CsrBits(d, kind, immediate));
-            return;
+            return h.Redirect;
         }
 
         if (write)
@@ -83,7 +108,7 @@ internal static unsafe class SystemOps
         }
 
         s->X[d->Rd] = old;
-        s->Pc += 4;
+        return Hart.Next4(s, d);
     }
 
     /// <summary>Rebuilds the instruction bits for tval (the decoder replaced rd = x0 by the sink register).</summary>

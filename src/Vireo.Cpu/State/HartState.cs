@@ -76,6 +76,16 @@ internal unsafe struct HartState
     /// <summary>Scratch slot for instructions that cannot be cached (crossing a page, fetched from MMIO).</summary>
     public DecodedInstruction Scratch;
 
+    /// <summary>
+    /// The slot a handler returns when the next instruction must be looked up from the pc (traps, jumps, leaving the
+    /// page). It follows <see cref="Scratch"/> so that a scratch instruction's fall-through (one or two slots on) lands
+    /// on it or on <see cref="Redirect2"/>.
+    /// </summary>
+    public DecodedInstruction Redirect;
+
+    /// <summary>Second redirect slot: the fall-through of a 4-byte instruction in <see cref="Scratch"/>.</summary>
+    public DecodedInstruction Redirect2;
+
     /// <summary>Read TLB: pairs of (tag, host address minus guest virtual address).</summary>
     public fixed ulong ReadTlb[TlbEntries * 2];
 
