@@ -55,8 +55,7 @@ internal static unsafe class BranchOps
         HartState* s = h.State;
         ulong pc = s->Pc;
         s->X[d->Rd] = pc + d->Length;
-        s->Pc = pc + (ulong)(long)d->Imm;
-        return &s->Redirect;
+        return Hart.JumpTo(s, pc + (ulong)(long)d->Imm);
     }
 
     public static DecodedInstruction* JalNear(Hart h, DecodedInstruction* d)
@@ -74,8 +73,7 @@ internal static unsafe class BranchOps
         HartState* s = h.State;
         ulong target = (s->X[d->Rs1] + (ulong)(long)d->Imm) & ~1UL;
         s->X[d->Rd] = s->Pc + d->Length;
-        s->Pc = target;
-        return &s->Redirect;
+        return Hart.JumpTo(s, target);
     }
 
     public static DecodedInstruction* Beq(Hart h, DecodedInstruction* d)
@@ -155,8 +153,7 @@ internal static unsafe class BranchOps
     {
         if (taken)
         {
-            s->Pc += (ulong)(long)d->Imm;
-            return &s->Redirect;
+            return Hart.JumpTo(s, s->Pc + (ulong)(long)d->Imm);
         }
 
         return Hart.Next(s, d);

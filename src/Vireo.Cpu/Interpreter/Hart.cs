@@ -252,6 +252,18 @@ internal sealed unsafe partial class Hart : IHart
         return d + 2;
     }
 
+    /// <summary>
+    /// Sets the pc to <paramref name="target"/> and returns its slot when it is on the page being executed, else the
+    /// redirect slot (which translates and fetches).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static DecodedInstruction* JumpTo(HartState* s, ulong target)
+    {
+        s->Pc = target;
+        ulong offset = target - s->FetchBase;
+        return offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : &s->Redirect;
+    }
+
     /// <summary>The redirect slot, for handlers whose next instruction must be looked up from the pc.</summary>
     internal DecodedInstruction* Redirect => &State->Redirect;
 
