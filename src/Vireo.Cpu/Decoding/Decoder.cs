@@ -33,7 +33,7 @@ internal static unsafe partial class Decoder
         d->Rs2 = (byte)((insn >> 20) & 31);
         d->Length = 4;
         d->Imm = 0;
-        delegate*<Hart, DecodedInstruction*, DecodedInstruction*> handler = (insn & 0x7F) switch
+        delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> handler = (insn & 0x7F) switch
         {
             0x37 => Lui(insn, d),
             0x17 => Auipc(insn, d),
@@ -77,31 +77,31 @@ internal static unsafe partial class Decoder
     private static int ImmJ(uint insn) =>
         (((int)insn >> 31) << 20) | (int)(((insn >> 12) & 0xFF) << 12) | (int)(((insn >> 20) & 1) << 11) | (int)(((insn >> 21) & 0x3FF) << 1);
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Lui(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Lui(uint insn, DecodedInstruction* d)
     {
         d->Imm = (int)(insn & 0xFFFFF000);
         return &AluOps.Lui;
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Auipc(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Auipc(uint insn, DecodedInstruction* d)
     {
         d->Imm = (int)(insn & 0xFFFFF000);
         return &AluOps.Auipc;
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Jal(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Jal(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmJ(insn);
         return &BranchOps.Jal;
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Jalr(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Jalr(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmI(insn);
         return ((insn >> 12) & 7) == 0 ? &BranchOps.Jalr : null;
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Branch(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Branch(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmB(insn);
         return ((insn >> 12) & 7) switch
@@ -116,7 +116,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Load(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Load(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmI(insn);
         return ((insn >> 12) & 7) switch
@@ -132,7 +132,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Store(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Store(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmS(insn);
         return ((insn >> 12) & 7) switch
@@ -145,7 +145,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> OpImm(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> OpImm(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmI(insn);
         uint funct6 = insn >> 26;
@@ -194,7 +194,7 @@ internal static unsafe partial class Decoder
         }
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> OpImm32(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> OpImm32(uint insn, DecodedInstruction* d)
     {
         uint funct7 = insn >> 25;
         switch ((insn >> 12) & 7)
@@ -231,7 +231,7 @@ internal static unsafe partial class Decoder
         }
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Op(uint insn)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Op(uint insn)
     {
         uint funct3 = (insn >> 12) & 7;
         return (insn >> 25) switch
@@ -300,7 +300,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Op32(uint insn)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Op32(uint insn)
     {
         uint funct3 = (insn >> 12) & 7;
         return (insn >> 25) switch
@@ -350,14 +350,14 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> MiscMem(uint insn) => ((insn >> 12) & 7) switch
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> MiscMem(uint insn) => ((insn >> 12) & 7) switch
     {
         0 => &AluOps.Nop,
         1 => &SystemOps.FenceI,
         _ => null,
     };
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> System(uint insn, DecodedInstruction* d)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> System(uint insn, DecodedInstruction* d)
     {
         uint funct3 = (insn >> 12) & 7;
         if (funct3 == 0)
@@ -392,7 +392,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, DecodedInstruction*, DecodedInstruction*> Atomic(uint insn)
+    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Atomic(uint insn)
     {
         uint funct3 = (insn >> 12) & 7;
         if (funct3 != 2 && funct3 != 3)

@@ -11,57 +11,56 @@ namespace Vireo.Cpu.Interpreter;
 /// </summary>
 internal static unsafe class AtomicOps
 {
-    public static DecodedInstruction* LrW(Hart h, DecodedInstruction* d) => LoadReserved(h, d, 4);
+    public static DecodedInstruction* LrW(Hart h, HartState* s, DecodedInstruction* d) => LoadReserved(h, s, d, 4);
 
-    public static DecodedInstruction* LrD(Hart h, DecodedInstruction* d) => LoadReserved(h, d, 8);
+    public static DecodedInstruction* LrD(Hart h, HartState* s, DecodedInstruction* d) => LoadReserved(h, s, d, 8);
 
-    public static DecodedInstruction* ScW(Hart h, DecodedInstruction* d) => StoreConditional(h, d, 4);
+    public static DecodedInstruction* ScW(Hart h, HartState* s, DecodedInstruction* d) => StoreConditional(h, s, d, 4);
 
-    public static DecodedInstruction* ScD(Hart h, DecodedInstruction* d) => StoreConditional(h, d, 8);
+    public static DecodedInstruction* ScD(Hart h, HartState* s, DecodedInstruction* d) => StoreConditional(h, s, d, 8);
 
-    public static DecodedInstruction* AmoSwapW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Swap);
+    public static DecodedInstruction* AmoSwapW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.Swap);
 
-    public static DecodedInstruction* AmoSwapD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Swap);
+    public static DecodedInstruction* AmoSwapD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.Swap);
 
-    public static DecodedInstruction* AmoAddW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Add);
+    public static DecodedInstruction* AmoAddW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.Add);
 
-    public static DecodedInstruction* AmoAddD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Add);
+    public static DecodedInstruction* AmoAddD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.Add);
 
-    public static DecodedInstruction* AmoXorW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Xor);
+    public static DecodedInstruction* AmoXorW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.Xor);
 
-    public static DecodedInstruction* AmoXorD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Xor);
+    public static DecodedInstruction* AmoXorD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.Xor);
 
-    public static DecodedInstruction* AmoAndW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.And);
+    public static DecodedInstruction* AmoAndW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.And);
 
-    public static DecodedInstruction* AmoAndD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.And);
+    public static DecodedInstruction* AmoAndD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.And);
 
-    public static DecodedInstruction* AmoOrW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Or);
+    public static DecodedInstruction* AmoOrW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.Or);
 
-    public static DecodedInstruction* AmoOrD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Or);
+    public static DecodedInstruction* AmoOrD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.Or);
 
-    public static DecodedInstruction* AmoMinW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Min);
+    public static DecodedInstruction* AmoMinW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.Min);
 
-    public static DecodedInstruction* AmoMinD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Min);
+    public static DecodedInstruction* AmoMinD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.Min);
 
-    public static DecodedInstruction* AmoMaxW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.Max);
+    public static DecodedInstruction* AmoMaxW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.Max);
 
-    public static DecodedInstruction* AmoMaxD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.Max);
+    public static DecodedInstruction* AmoMaxD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.Max);
 
-    public static DecodedInstruction* AmoMinuW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.MinUnsigned);
+    public static DecodedInstruction* AmoMinuW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.MinUnsigned);
 
-    public static DecodedInstruction* AmoMinuD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.MinUnsigned);
+    public static DecodedInstruction* AmoMinuD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.MinUnsigned);
 
-    public static DecodedInstruction* AmoMaxuW(Hart h, DecodedInstruction* d) => Amo(h, d, 4, AmoOperation.MaxUnsigned);
+    public static DecodedInstruction* AmoMaxuW(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 4, AmoOperation.MaxUnsigned);
 
-    public static DecodedInstruction* AmoMaxuD(Hart h, DecodedInstruction* d) => Amo(h, d, 8, AmoOperation.MaxUnsigned);
+    public static DecodedInstruction* AmoMaxuD(Hart h, HartState* s, DecodedInstruction* d) => Amo(h, s, d, 8, AmoOperation.MaxUnsigned);
 
-    private static DecodedInstruction* LoadReserved(Hart h, DecodedInstruction* d, int size)
+    private static DecodedInstruction* LoadReserved(Hart h, HartState* s, DecodedInstruction* d, int size)
     {
-        HartState* s = h.State;
         ulong address = s->X[d->Rs1];
         if (!h.TranslateAtomic(address, size, AccessType.Read, out byte* host, out ulong physical))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         ulong value;
@@ -77,20 +76,19 @@ internal static unsafe class AtomicOps
         else
         {
             h.RaiseException(TrapCause.LoadAccessFault, address);
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         s->X[d->Rd] = value;
         return Hart.Next4(s, d);
     }
 
-    private static DecodedInstruction* StoreConditional(Hart h, DecodedInstruction* d, int size)
+    private static DecodedInstruction* StoreConditional(Hart h, HartState* s, DecodedInstruction* d, int size)
     {
-        HartState* s = h.State;
         ulong address = s->X[d->Rs1];
         if (!h.TranslateAtomic(address, size, AccessType.Write, out byte* host, out ulong physical))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         bool success = false;
@@ -110,13 +108,12 @@ internal static unsafe class AtomicOps
         return Hart.Next4(s, d);
     }
 
-    private static DecodedInstruction* Amo(Hart h, DecodedInstruction* d, int size, AmoOperation operation)
+    private static DecodedInstruction* Amo(Hart h, HartState* s, DecodedInstruction* d, int size, AmoOperation operation)
     {
-        HartState* s = h.State;
         ulong address = s->X[d->Rs1];
         if (!h.TranslateAtomic(address, size, AccessType.Write, out byte* host, out ulong physical))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         ulong operand = s->X[d->Rs2];
@@ -132,7 +129,7 @@ internal static unsafe class AtomicOps
             if (!h.ReadDevice(physical, size, out old) || !h.WriteDevice(physical, size, size == 4 ? (ulong)(uint)Compute((int)old, (int)operand, operation) : (ulong)Compute((long)old, (long)operand, operation)))
             {
                 h.RaiseException(TrapCause.StoreAccessFault, address);
-                return h.Redirect;
+                return &s->Redirect;
             }
 
             old = size == 4 ? (ulong)(long)(int)old : old;

@@ -20,47 +20,45 @@ internal static unsafe class BranchOps
         }
 
         nint handler = (nint)d->Handler;
-        if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Jal)
+        if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Jal)
         {
             d->Handler = &JalNear;
         }
-        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Beq)
+        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Beq)
         {
             d->Handler = &BeqNear;
         }
-        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bne)
+        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bne)
         {
             d->Handler = &BneNear;
         }
-        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Blt)
+        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Blt)
         {
             d->Handler = &BltNear;
         }
-        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bge)
+        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bge)
         {
             d->Handler = &BgeNear;
         }
-        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bltu)
+        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bltu)
         {
             d->Handler = &BltuNear;
         }
-        else if (handler == (nint)(delegate*<Hart, DecodedInstruction*, DecodedInstruction*>)&Bgeu)
+        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bgeu)
         {
             d->Handler = &BgeuNear;
         }
     }
 
-    public static DecodedInstruction* Jal(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Jal(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         ulong pc = s->Pc;
         s->X[d->Rd] = pc + d->Length;
         return Hart.JumpTo(s, pc + (ulong)(long)d->Imm);
     }
 
-    public static DecodedInstruction* JalNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* JalNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         ulong pc = s->Pc;
         long imm = d->Imm;
         s->X[d->Rd] = pc + d->Length;
@@ -68,83 +66,70 @@ internal static unsafe class BranchOps
         return (DecodedInstruction*)((byte*)d + (imm * 8));
     }
 
-    public static DecodedInstruction* Jalr(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Jalr(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         ulong target = (s->X[d->Rs1] + (ulong)(long)d->Imm) & ~1UL;
         s->X[d->Rd] = s->Pc + d->Length;
         return Hart.JumpTo(s, target);
     }
 
-    public static DecodedInstruction* Beq(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Beq(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Far(s, d, s->X[d->Rs1] == s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* Bne(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bne(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Far(s, d, s->X[d->Rs1] != s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* Blt(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Blt(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Far(s, d, (long)s->X[d->Rs1] < (long)s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* Bge(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bge(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Far(s, d, (long)s->X[d->Rs1] >= (long)s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* Bltu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bltu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Far(s, d, s->X[d->Rs1] < s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* Bgeu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Bgeu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Far(s, d, s->X[d->Rs1] >= s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* BeqNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* BeqNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Near(s, d, s->X[d->Rs1] == s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* BneNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* BneNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Near(s, d, s->X[d->Rs1] != s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* BltNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* BltNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Near(s, d, (long)s->X[d->Rs1] < (long)s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* BgeNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* BgeNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Near(s, d, (long)s->X[d->Rs1] >= (long)s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* BltuNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* BltuNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Near(s, d, s->X[d->Rs1] < s->X[d->Rs2]);
     }
 
-    public static DecodedInstruction* BgeuNear(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* BgeuNear(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         return Near(s, d, s->X[d->Rs1] >= s->X[d->Rs2]);
     }
 

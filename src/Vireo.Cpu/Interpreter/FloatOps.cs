@@ -16,12 +16,11 @@ internal static unsafe class FloatOps
     private const uint Sign32 = 0x8000_0000;
     private const ulong Sign64 = 0x8000_0000_0000_0000;
 
-    public static DecodedInstruction* FaddS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FaddS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -30,12 +29,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FaddD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FaddD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -44,12 +42,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsubS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsubS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -58,12 +55,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsubD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsubD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -72,12 +68,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmulS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmulS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -86,12 +81,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmulD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmulD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -100,12 +94,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FdivS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FdivS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -114,12 +107,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FdivD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FdivD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -128,12 +120,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsqrtS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsqrtS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -142,12 +133,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsqrtD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsqrtD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -156,12 +146,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmaddS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaddS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -170,12 +159,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmaddD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaddD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -184,12 +172,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmsubS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmsubS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -198,12 +185,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmsubD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmsubD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -212,12 +198,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FnmsubS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmsubS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -226,12 +211,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FnmsubD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmsubD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -240,12 +224,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FnmaddS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmaddS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -254,12 +237,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FnmaddD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FnmaddD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -268,84 +250,77 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsgnjS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetS(s, d->Rd, (S(s, d->Rs1) & ~Sign32) | (S(s, d->Rs2) & Sign32));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsgnjnS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjnS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetS(s, d->Rd, (S(s, d->Rs1) & ~Sign32) | (~S(s, d->Rs2) & Sign32));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsgnjxS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjxS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetS(s, d->Rd, S(s, d->Rs1) ^ (S(s, d->Rs2) & Sign32));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsgnjD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetD(s, d->Rd, (s->F[d->Rs1] & ~Sign64) | (s->F[d->Rs2] & Sign64));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsgnjnD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjnD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetD(s, d->Rd, (s->F[d->Rs1] & ~Sign64) | (~s->F[d->Rs2] & Sign64));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FsgnjxD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FsgnjxD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetD(s, d->Rd, s->F[d->Rs1] ^ (s->F[d->Rs2] & Sign64));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FminS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FminS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -354,12 +329,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmaxS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaxS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -368,12 +342,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FminD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FminD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -382,12 +355,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmaxD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmaxD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -396,12 +368,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FeqS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FeqS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -410,12 +381,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FeqD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FeqD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -424,12 +394,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FltS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FltS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -438,12 +407,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FltD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FltD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -452,12 +420,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FleS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FleS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -466,12 +433,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FleD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FleD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -480,36 +446,33 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FclassS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FclassS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         s->X[d->Rd] = F32.Classify(S(s, d->Rs1));
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FclassD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FclassD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         s->X[d->Rd] = F64.Classify(s->F[d->Rs1]);
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtWS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -518,12 +481,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtWuS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWuS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -532,12 +494,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtLS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -546,12 +507,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtLuS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLuS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -560,12 +520,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtSW(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSW(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -574,12 +533,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtSWu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSWu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -588,12 +546,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtSL(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSL(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -602,12 +559,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtSLu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSLu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -616,12 +572,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtWD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -630,12 +585,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtWuD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtWuD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -644,12 +598,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtLD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -658,12 +611,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtLuD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtLuD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -672,12 +624,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtDW(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDW(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -686,12 +637,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtDWu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDWu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -700,12 +650,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtDL(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDL(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -714,12 +663,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtDLu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDLu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -728,12 +676,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtSD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtSD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -742,12 +689,11 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FcvtDS(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FcvtDS(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Begin(h, s, d, out RoundingMode rm))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         FpFlags flags = FpFlags.None;
@@ -757,98 +703,90 @@ internal static unsafe class FloatOps
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmvXW(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvXW(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         s->X[d->Rd] = (ulong)(long)(int)(uint)s->F[d->Rs1];
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmvXD(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvXD(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         s->X[d->Rd] = s->F[d->Rs1];
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmvWX(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvWX(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetS(s, d->Rd, (uint)s->X[d->Rs1]);
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* FmvDX(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FmvDX(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (!Enabled(h, s))
         {
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         SetD(s, d->Rd, s->X[d->Rs1]);
         return Hart.Next4(s, d);
     }
 
-    public static DecodedInstruction* Flw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Flw(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out uint value))
         {
             SetS(s, d->Rd, value);
             return Hart.Next(s, d);
         }
 
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Fld(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Fld(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ulong value))
         {
             SetD(s, d->Rd, value);
             return Hart.Next(s, d);
         }
 
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Fsw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Fsw(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (uint)s->F[d->Rs2]))
         {
             return Hart.Next(s, d);
         }
 
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Fsd(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Fsd(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (Enabled(h, s) && LoadStoreOps.TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, s->F[d->Rs2]))
         {
             return Hart.Next(s, d);
         }
 
-        return h.Redirect;
+        return &s->Redirect;
     }
 
     /// <summary>A single-precision operand: the low half when properly NaN-boxed, otherwise the canonical NaN.</summary>

@@ -66,9 +66,8 @@ internal sealed unsafe partial class Hart
     }
 
     /// <summary>Slot handler for not-yet-decoded instructions: decodes into the slot, then runs it.</summary>
-    internal static DecodedInstruction* DecodeStub(Hart hart, DecodedInstruction* d)
+    internal static DecodedInstruction* DecodeStub(Hart hart, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = hart.State;
         ulong offset = s->Pc & PageMask;
         byte* host = s->FetchHost + offset;
         ushort low = Unsafe.ReadUnaligned<ushort>(host);
@@ -92,10 +91,10 @@ internal sealed unsafe partial class Hart
 
             DecodedInstruction* scratch = &s->Scratch;
             Decoder.Decode(low | ((uint)high << 16), scratch);
-            return scratch->Handler(hart, scratch);
+            return scratch->Handler(hart, s, scratch);
         }
 
-        return d->Handler(hart, d);
+        return d->Handler(hart, s, d);
     }
 
     /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>

@@ -219,19 +219,18 @@ internal sealed unsafe partial class Hart : IHart
         while (s->Budget > 0)
         {
             s->Budget--;
-            d = d->Handler(this, d);
+            d = d->Handler(this, s, d);
         }
 
         Volatile.Write(ref _retired, _retired + (ulong)(s->BlockLength - s->Budget));
     }
 
     /// <summary>Handler of the redirect slots: finds the slot for the pc (fetching and translating if needed) and runs it.</summary>
-    internal static DecodedInstruction* Redispatch(Hart hart, DecodedInstruction* unused)
+    internal static DecodedInstruction* Redispatch(Hart hart, HartState* s, DecodedInstruction* unused)
     {
-        HartState* s = hart.State;
         ulong offset = s->Pc - s->FetchBase;
         DecodedInstruction* d = offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : hart.FetchSlow();
-        return d != null ? d->Handler(hart, d) : &s->Redirect;
+        return d != null ? d->Handler(hart, s, d) : &s->Redirect;
     }
 
     /// <summary>Advances the pc past <paramref name="d"/> and returns the slot that follows it.</summary>

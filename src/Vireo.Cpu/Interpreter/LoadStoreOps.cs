@@ -7,132 +7,214 @@ namespace Vireo.Cpu.Interpreter;
 /// <summary>Loads and stores: a direct-mapped TLB hit goes straight to host memory; everything else takes the slow path on the hart.</summary>
 internal static unsafe class LoadStoreOps
 {
-    public static DecodedInstruction* Lb(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lb(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out sbyte v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 1);
+        if (host == null)
         {
-            s->X[d->Rd] = (ulong)(long)v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 1, signExtend: true);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = (ulong)(long)Unsafe.ReadUnaligned<sbyte>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Lh(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lh(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out short v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 2);
+        if (host == null)
         {
-            s->X[d->Rd] = (ulong)(long)v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 2, signExtend: true);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = (ulong)(long)Unsafe.ReadUnaligned<short>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Lw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lw(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out int v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 4);
+        if (host == null)
         {
-            s->X[d->Rd] = (ulong)(long)v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 4, signExtend: true);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = (ulong)(long)Unsafe.ReadUnaligned<int>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Ld(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Ld(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ulong v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 8);
+        if (host == null)
         {
-            s->X[d->Rd] = v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 8, signExtend: false);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = Unsafe.ReadUnaligned<ulong>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Lbu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lbu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out byte v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 1);
+        if (host == null)
         {
-            s->X[d->Rd] = v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 1, signExtend: false);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = Unsafe.ReadUnaligned<byte>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Lhu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lhu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out ushort v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 2);
+        if (host == null)
         {
-            s->X[d->Rd] = v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 2, signExtend: false);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = Unsafe.ReadUnaligned<ushort>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Lwu(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Lwu(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryLoad(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, out uint v))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        byte* host = ReadHost(s, address, 4);
+        if (host == null)
         {
-            s->X[d->Rd] = v;
-            return Hart.Next(s, d);
+            return LoadMiss(h, s, d, address, 4, signExtend: false);
         }
 
-        return h.Redirect;
+        s->X[d->Rd] = Unsafe.ReadUnaligned<uint>(host);
+        return Hart.Next(s, d);
     }
 
-    public static DecodedInstruction* Sb(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sb(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (byte)s->X[d->Rs2]))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        ulong value = s->X[d->Rs2];
+        byte* host = WriteHost(s, address, 1);
+        if (host == null)
         {
-            return Hart.Next(s, d);
+            return StoreMiss(h, s, d, address, 1, value);
         }
 
-        return h.Redirect;
+        Unsafe.WriteUnaligned(host, (byte)value);
+        return AfterStore(h, s, d, host, 1);
     }
 
-    public static DecodedInstruction* Sh(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sh(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (ushort)s->X[d->Rs2]))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        ulong value = s->X[d->Rs2];
+        byte* host = WriteHost(s, address, 2);
+        if (host == null)
         {
-            return Hart.Next(s, d);
+            return StoreMiss(h, s, d, address, 2, value);
         }
 
-        return h.Redirect;
+        Unsafe.WriteUnaligned(host, (ushort)value);
+        return AfterStore(h, s, d, host, 2);
     }
 
-    public static DecodedInstruction* Sw(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sw(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (uint)s->X[d->Rs2]))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        ulong value = s->X[d->Rs2];
+        byte* host = WriteHost(s, address, 4);
+        if (host == null)
         {
-            return Hart.Next(s, d);
+            return StoreMiss(h, s, d, address, 4, value);
         }
 
-        return h.Redirect;
+        Unsafe.WriteUnaligned(host, (uint)value);
+        return AfterStore(h, s, d, host, 4);
     }
 
-    public static DecodedInstruction* Sd(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sd(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
-        if (TryStore(h, s, s->X[d->Rs1] + (ulong)(long)d->Imm, (ulong)s->X[d->Rs2]))
+        ulong address = s->X[d->Rs1] + (ulong)(long)d->Imm;
+        ulong value = s->X[d->Rs2];
+        byte* host = WriteHost(s, address, 8);
+        if (host == null)
         {
-            return Hart.Next(s, d);
+            return StoreMiss(h, s, d, address, 8, value);
         }
 
-        return h.Redirect;
+        Unsafe.WriteUnaligned(host, (ulong)value);
+        return AfterStore(h, s, d, host, 8);
+    }
+
+    /// <summary>The host address of <paramref name="size"/> bytes at <paramref name="address"/> when the read TLB maps them, else null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* ReadHost(HartState* s, ulong address, int size)
+    {
+        ulong vpn = address >> 12;
+        ulong* entry = s->ReadTlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
+        return entry[0] == (vpn | s->DataSalt) && (address & 0xFFF) <= (ulong)(4096 - size) ? (byte*)(entry[1] + address) : null;
+    }
+
+    /// <summary>The host address of <paramref name="size"/> bytes at <paramref name="address"/> when the write TLB maps them, else null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* WriteHost(HartState* s, ulong address, int size)
+    {
+        ulong vpn = address >> 12;
+        ulong* entry = s->WriteTlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
+        return entry[0] == (vpn | s->DataSalt) && (address & 0xFFF) <= (ulong)(4096 - size) ? (byte*)(entry[1] + address) : null;
+    }
+
+    /// <summary>
+    /// Finishes a store that hit the write TLB: only a page with decoded code or a hart holding a reservation needs the
+    /// out-of-line side effects.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static DecodedInstruction* AfterStore(Hart h, HartState* s, DecodedInstruction* d, byte* host, int size)
+    {
+        ulong offset = (ulong)(host - s->RamPointer);
+        if ((s->CodeFlags[offset >> 12] | *s->ReservationsActive) != 0)
+        {
+            return StoreEffects(h, s, d, offset, size);
+        }
+
+        return Hart.Next(s, d);
+    }
+
+    // The misses live out of line and end in the handler's return, so the hit path needs no stack frame.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DecodedInstruction* LoadMiss(Hart h, HartState* s, DecodedInstruction* d, ulong address, int size, bool signExtend)
+    {
+        if (!h.LoadSlow(address, size, out ulong raw))
+        {
+            return &s->Redirect;
+        }
+
+        int unused = 64 - (8 * size);
+        s->X[d->Rd] = signExtend ? (ulong)((long)(raw << unused) >> unused) : (raw << unused) >> unused;
+        return Hart.Next(s, d);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DecodedInstruction* StoreMiss(Hart h, HartState* s, DecodedInstruction* d, ulong address, int size, ulong value)
+    {
+        int unused = 64 - (8 * size);
+        return h.StoreSlow(address, size, (value << unused) >> unused) ? Hart.Next(s, d) : &s->Redirect;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DecodedInstruction* StoreEffects(Hart h, HartState* s, DecodedInstruction* d, ulong offset, int size)
+    {
+        // Side effects may forget the page being executed; that ends the block, so the slot returned is never run.
+        h.StoreSideEffects(offset + s->RamBase, size);
+        return Hart.Next(s, d);
     }
 
     /// <summary>Loads a <typeparamref name="T"/> through the read TLB, or the slow path (which may raise a fault and return false).</summary>

@@ -11,88 +11,86 @@ internal static unsafe class SystemOps
     private const int CsrClear = 3;
 
     /// <summary>Reserved or unimplemented encodings: illegal instruction with the bits (Imm) in tval.</summary>
-    public static DecodedInstruction* Illegal(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Illegal(Hart h, HartState* s, DecodedInstruction* d)
     {
         h.RaiseIllegal((uint)d->Imm);
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Ecall(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Ecall(Hart h, HartState* s, DecodedInstruction* d)
     {
         h.ExecuteEcall();
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Ebreak(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Ebreak(Hart h, HartState* s, DecodedInstruction* d)
     {
-        h.RaiseException(TrapCause.Breakpoint, h.State->Pc);
-        return h.Redirect;
+        h.RaiseException(TrapCause.Breakpoint, s->Pc);
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Mret(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Mret(Hart h, HartState* s, DecodedInstruction* d)
     {
         h.ExecuteMret((uint)d->Imm);
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Sret(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Sret(Hart h, HartState* s, DecodedInstruction* d)
     {
         h.ExecuteSret((uint)d->Imm);
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* Wfi(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* Wfi(Hart h, HartState* s, DecodedInstruction* d)
     {
         h.ExecuteWfi((uint)d->Imm);
-        return h.Redirect;
+        return &s->Redirect;
     }
 
     /// <summary>SFENCE.VMA: the hart keeps no per-ASID state worth sparing, so every form flushes the whole TLB.</summary>
-    public static DecodedInstruction* SfenceVma(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* SfenceVma(Hart h, HartState* s, DecodedInstruction* d)
     {
-        HartState* s = h.State;
         if (s->Mode == 0 || (s->Mode == 1 && (s->Mstatus & Mstatus.Tvm) != 0))
         {
             h.RaiseIllegal((uint)d->Imm);
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         // Flushing ends the block (the page being executed is forgotten), so the slot returned here is never run.
         s->Pc += 4;
         h.FlushTlb();
-        return h.Redirect;
+        return &s->Redirect;
     }
 
     /// <summary>FENCE.I: stores already invalidate decoded pages, so only the page being executed must be re-checked.</summary>
-    public static DecodedInstruction* FenceI(Hart h, DecodedInstruction* d)
+    public static DecodedInstruction* FenceI(Hart h, HartState* s, DecodedInstruction* d)
     {
-        h.State->Pc += 4;
+        s->Pc += 4;
         h.InvalidateFetch();
-        return h.Redirect;
+        return &s->Redirect;
     }
 
-    public static DecodedInstruction* CsrRw(Hart h, DecodedInstruction* d) => Csr(h, d, CsrWrite, immediate: false);
+    public static DecodedInstruction* CsrRw(Hart h, HartState* s, DecodedInstruction* d) => Csr(h, s, d, CsrWrite, immediate: false);
 
-    public static DecodedInstruction* CsrRs(Hart h, DecodedInstruction* d) => Csr(h, d, CsrSet, immediate: false);
+    public static DecodedInstruction* CsrRs(Hart h, HartState* s, DecodedInstruction* d) => Csr(h, s, d, CsrSet, immediate: false);
 
-    public static DecodedInstruction* CsrRc(Hart h, DecodedInstruction* d) => Csr(h, d, CsrClear, immediate: false);
+    public static DecodedInstruction* CsrRc(Hart h, HartState* s, DecodedInstruction* d) => Csr(h, s, d, CsrClear, immediate: false);
 
-    public static DecodedInstruction* CsrRwi(Hart h, DecodedInstruction* d) => Csr(h, d, CsrWrite, immediate: true);
+    public static DecodedInstruction* CsrRwi(Hart h, HartState* s, DecodedInstruction* d) => Csr(h, s, d, CsrWrite, immediate: true);
 
-    public static DecodedInstruction* CsrRsi(Hart h, DecodedInstruction* d) => Csr(h, d, CsrSet, immediate: true);
+    public static DecodedInstruction* CsrRsi(Hart h, HartState* s, DecodedInstruction* d) => Csr(h, s, d, CsrSet, immediate: true);
 
-    public static DecodedInstruction* CsrRci(Hart h, DecodedInstruction* d) => Csr(h, d, CsrClear, immediate: true);
+    public static DecodedInstruction* CsrRci(Hart h, HartState* s, DecodedInstruction* d) => Csr(h, s, d, CsrClear, immediate: true);
 
-    private static DecodedInstruction* Csr(Hart h, DecodedInstruction* d, int kind, bool immediate)
+    private static DecodedInstruction* Csr(Hart h, HartState* s, DecodedInstruction* d, int kind, bool immediate)
     {
-        HartState* s = h.State;
         int csr = d->Imm;
         ulong operand = immediate ? d->Rs1 : s->X[d->Rs1];
         bool write = kind == CsrWrite || d->Rs1 != 0;
         if (!h.CsrAccessible(csr, write) || !h.TryReadCsr(csr, out ulong old))
         {
             h.RaiseIllegal(CsrBits(d, kind, immediate));
-            return h.Redirect;
+            return &s->Redirect;
         }
 
         if (write)
