@@ -210,19 +210,20 @@ internal sealed unsafe partial class Hart : IHart
     internal void RunBlock(long count)
     {
         HartState* s = State;
-        s->Budget = count;
-        s->BlockLength = count;
+        s->BlockLimit = count;
+        long executed = 0;
 
         // Threaded dispatch: each handler hands back the slot to run next, so the loop never maps the pc to a slot
         // except through the redirect slot (after jumps, traps and page crossings).
         DecodedInstruction* d = &s->Redirect;
-        while (s->Budget > 0)
+        while (executed < s->BlockLimit)
         {
-            s->Budget--;
+            s->BlockExecuted = ++executed;
             d = d->Handler(this, s, d);
         }
 
-        Volatile.Write(ref _retired, _retired + (ulong)(s->BlockLength - s->Budget));
+        s->BlockExecuted = 0;
+        Volatile.Write(ref _retired, _retired + (ulong)executed);
     }
 
     /// <summary>Handler of the redirect slots: finds the slot for the pc (fetching and translating if needed) and runs it.</summary>
@@ -287,12 +288,11 @@ internal sealed unsafe partial class Hart : IHart
     internal void EndBlock()
     {
         HartState* s = State;
-        s->BlockLength -= s->Budget;
-        s->Budget = 0;
+        s->BlockLimit = 0;
     }
 
     /// <summary>Instructions retired including the current block's progress.</summary>
-    internal ulong RetiredNow => _retired + (ulong)(State->BlockLength - State->Budget);
+    internal ulong RetiredNow => _retired + (ulong)State->BlockExecuted;
 
     public void RequestExit()
     {

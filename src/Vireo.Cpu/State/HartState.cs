@@ -23,8 +23,8 @@ internal unsafe struct HartState
     /// <summary>Byte offset of the pc.</summary>
     public const int PcOffset = FOffset + (32 * 8);
 
-    /// <summary>Byte offset of the instruction budget of the current block.</summary>
-    public const int BudgetOffset = PcOffset + 8;
+    /// <summary>Byte offset of the instruction limit of the current block.</summary>
+    public const int BlockLimitOffset = PcOffset + 8;
 
     /// <summary>Register index the decoder substitutes for rd = x0, so handlers can write without a branch.</summary>
     public const int SinkRegister = 32;
@@ -37,11 +37,14 @@ internal unsafe struct HartState
 
     public ulong Pc;
 
-    /// <summary>Instructions left in the current block; handlers that change global state set it to zero.</summary>
-    public long Budget;
+    /// <summary>
+    /// Instructions the current block may run; handlers that change global state set it to zero to end the block.
+    /// The run loop counts in a register and only reads this, so no read-modify-write chain links one instruction to the next.
+    /// </summary>
+    public long BlockLimit;
 
-    /// <summary>Length the current block started with, minus what was cut off by an early end.</summary>
-    public long BlockLength;
+    /// <summary>Instructions the current block has started, stored by the run loop so CSR reads of instret see the block's progress.</summary>
+    public long BlockExecuted;
 
     /// <summary>Guest virtual address of the page whose decoded slots <see cref="FetchSlots"/> points at.</summary>
     public ulong FetchBase;

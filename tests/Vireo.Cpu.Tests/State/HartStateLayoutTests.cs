@@ -12,6 +12,6 @@ public sealed unsafe class HartStateLayoutTests
         Assert.Equal(HartState.XOffset, (int)((byte*)state.X - origin));
         Assert.Equal(HartState.FOffset, (int)((byte*)state.F - origin));
         Assert.Equal(HartState.PcOffset, (int)((byte*)&state.Pc - origin));
-        Assert.Equal(HartState.BudgetOffset, (int)((byte*)&state.Budget - origin));
+        Assert.Equal(HartState.BlockLimitOffset, (int)((byte*)&state.BlockLimit - origin));
     }
 }
