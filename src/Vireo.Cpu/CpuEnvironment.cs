@@ -42,4 +42,7 @@ public sealed class CpuEnvironment
 
     /// <summary>LR/SC reservations shared by the VM's harts.</summary>
     internal ReservationTable Reservations { get; } = new();
+
+    /// <summary>Held across the read and write of an AMO on a device register, so such AMOs are atomic between harts.</summary>
+    internal Lock DeviceAtomics { get; } = new();
 }

@@ -125,8 +125,17 @@ internal static unsafe class AtomicOps
         }
         else
         {
-            // Device registers: not atomic with other harts, which is what real buses give for MMIO too.
-            if (!h.ReadDevice(physical, size, out old) || !h.WriteDevice(physical, size, size == 4 ? (ulong)(uint)Compute((int)old, (int)operand, operation) : (ulong)Compute((long)old, (long)operand, operation)))
+            // Device registers: the read and the write happen under one VM-wide lock, so an AMO on a device register is
+            // atomic against the other harts' AMOs there (plain loads and stores from other harts are not ordered
+            // against it, as on a bus that performs AMOs at the device).
+            bool done;
+            lock (h.DeviceAtomicsLock)
+            {
+                done = h.ReadDevice(physical, size, out old)
+                    && h.WriteDevice(physical, size, size == 4 ? (ulong)(uint)Compute((int)old, (int)operand, operation) : (ulong)Compute((long)old, (long)operand, operation));
+            }
+
+            if (!done)
             {
                 h.RaiseException(TrapCause.StoreAccessFault, address);
                 return &s->Redirect;

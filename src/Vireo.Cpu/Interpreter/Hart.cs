@@ -264,6 +264,9 @@ internal sealed unsafe partial class Hart : IHart
         return offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : &s->Redirect;
     }
 
+    /// <summary>The VM-wide lock for AMOs on device registers.</summary>
+    internal Lock DeviceAtomicsLock => _environment.DeviceAtomics;
+
     /// <summary>The redirect slot, for handlers whose next instruction must be looked up from the pc.</summary>
     internal DecodedInstruction* Redirect => &State->Redirect;
 
