@@ -15,6 +15,7 @@ internal sealed class TcpConnection
     public const int OurWindowScale = 3;
     public const ushort OurMss = 1460;
     private const int MaxRetries = 10;
+    private const long SynRetryToGuestMs = 1000;
     private const int MaxOutOfOrder = 64;
     private const long MinRtoMs = 200;
     private const long MaxRtoMs = 60_000;
@@ -616,6 +617,25 @@ internal sealed class TcpConnection
 
     private void ArmRto() => _rtoDeadline = _owner.NowMs + _rto;
 
+    /// <summary>
+    /// A forwarded connection's SYN to the guest went unanswered. The guest leg is a virtual link, so silence means the
+    /// guest's interface or stack is not up yet (it is booting), not congestion: retry every second, without backoff,
+    /// until the connect timeout, so the host's client gets through as soon as the guest listens.
+    /// </summary>
+    private void RetrySynToGuest(long now)
+    {
+        if (now >= _deadline)
+        {
+            Abort();
+            return;
+        }
+
+        _owner.Counters.TcpRetransmission();
+        _rttTiming = false;
+        _rtoDeadline = Math.Min(now + SynRetryToGuestMs, _deadline);
+        SendSyn();
+    }
+
     /// <summary>Timers: connect timeout, retransmission, persist probe, TIME-WAIT, idle timeout, guest busy retry.</summary>
     public void OnTick(long now)
     {
@@ -673,6 +693,12 @@ internal sealed class TcpConnection
 
     private void OnRetransmitTimeout(long now)
     {
+        if (Phase == TcpPhase.SynSent)
+        {
+            RetrySynToGuest(now);
+            return;
+        }
+
         if (++_retries > MaxRetries)
         {
             Abort();

@@ -24,7 +24,9 @@ internal static class HostPeer
     /// <summary>GETs <paramref name="url"/> until it answers 200 or <paramref name="deadline"/> passes; returns the body.</summary>
     public static async Task<byte[]> GetWithRetry(string url, DateTime deadline)
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // Short attempts: an attempt made while the guest boots waits for its SYN to be answered, and the guest may
+        // start listening only after it; a fresh attempt is cheaper than one long wait.
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         while (true)
         {
             try

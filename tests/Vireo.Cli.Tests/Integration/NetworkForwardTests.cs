@@ -44,7 +44,7 @@ public sealed class NetworkForwardTests
             s_bootTimeout, "run", "--net",
             $"user,hostfwd=tcp:127.0.0.1:{httpPort}-:80,hostfwd=tcp:127.0.0.1:{ncPort}-:81", "--exec", command));
 
-        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
         Task<byte[]> page = HostPeer.GetWithRetry($"http://127.0.0.1:{httpPort}/page", deadline);
         Task<string> fromGuest = HostPeer.ReceiveHash(sink, NcLength);
         Task toGuestSent = Task.Run(async () =>
@@ -88,7 +88,7 @@ public sealed class NetworkForwardTests
             $"user,restrict=on,hostfwd=tcp:127.0.0.1:{httpPort}-:80,hostfwd=tcp:127.0.0.1:{donePort}-:81",
             "--exec", command));
 
-        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
         byte[] page = await HostPeer.GetWithRetry($"http://127.0.0.1:{httpPort}/", deadline);
         await HostPeer.SendWithRetry(donePort, [], deadline);
         VireoProcess.Result result = await run;

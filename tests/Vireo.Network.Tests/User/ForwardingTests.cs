@@ -104,6 +104,38 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public void Tcp_hostfwd_retries_the_syn_to_a_silent_guest_every_second_until_the_connect_timeout()
+    {
+        var options = new UserNetworkOptions
+        {
+            DnsServers = [],
+            HostForwards = [new HostForward(ForwardProtocol.Tcp, IPAddress.Loopback, 0, 80)],
+            TcpConnectTimeout = TimeSpan.FromSeconds(5),
+        };
+        using var net = new UserNetHarness(options);
+        net.Send(GuestPackets.ArpRequest(GuestPackets.Gateway));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.ReceiveTimeout = 5000;
+        client.Connect(net.Backend.ForwardEndPoints[0]);
+        (TcpHeader syn, _) = net.ExpectTcp(static (t, _) => t.Flags == TcpFlags.Syn);
+
+        // A booting guest answers nothing: the SYN comes again every second (no exponential backoff) ...
+        for (int second = 1; second <= 4; second++)
+        {
+            net.Advance(TimeSpan.FromMilliseconds(600));
+            Assert.Null(net.NextTcp(static (t, _) => t.Flags == TcpFlags.Syn, 50));
+            net.Advance(TimeSpan.FromMilliseconds(400));
+            Assert.Equal(syn.Sequence, net.ExpectTcp(static (t, _) => t.Flags == TcpFlags.Syn).Header.Sequence);
+        }
+
+        // ... and at the connect timeout the host's client is reset.
+        net.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(net.NextTcp(static (t, _) => t.Flags == TcpFlags.Syn, 50));
+        var error = Assert.Throws<SocketException>(() => client.Receive(new byte[16]));
+        Assert.Equal(SocketError.ConnectionReset, error.SocketErrorCode);
+    }
+
+    [Fact]
     public void Udp_hostfwd_delivers_datagrams_and_lets_replies_through_even_when_restricted()
     {
         var options = new UserNetworkOptions
