@@ -267,9 +267,6 @@ internal sealed unsafe partial class Hart : IHart
     /// <summary>The VM-wide lock for AMOs on device registers.</summary>
     internal Lock DeviceAtomicsLock => _environment.DeviceAtomics;
 
-    /// <summary>The redirect slot, for handlers whose next instruction must be looked up from the pc.</summary>
-    internal DecodedInstruction* Redirect => &State->Redirect;
-
     /// <summary>Executes exactly one instruction, then services what the run loop would (tests).</summary>
     internal void Step()
     {
