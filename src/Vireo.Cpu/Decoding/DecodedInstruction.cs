@@ -14,7 +14,7 @@ internal unsafe struct DecodedInstruction
     /// Executes the instruction, advances (or redirects) the pc and returns the slot to run next: the fall-through or
     /// in-page branch target slot, or <see cref="State.HartState.Redirect"/> when the next slot must be found from the pc.
     /// </summary>
-    public delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Handler;
+    public InstructionHandler Handler;
 
     /// <summary>Immediate; CSR number; rounding mode (bits 0-2) and rs3 (bits 8-12) for FP; raw bits for illegal.</summary>
     public int Imm;

@@ -6,7 +6,7 @@ namespace Vireo.Cpu.Decoding;
 /// <summary>F and D decoding. FP destinations keep their register number (f0 is a real register); integer ones use the sink.</summary>
 internal static unsafe partial class Decoder
 {
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Float(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Float(uint insn, DecodedInstruction* d)
     {
         uint opcode = insn & 0x7F;
         uint funct3 = (insn >> 12) & 7;
@@ -56,7 +56,7 @@ internal static unsafe partial class Decoder
         }
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> OpFp(DecodedInstruction* d, uint funct3, uint funct7, uint rs2, byte fpRd)
+    private static InstructionHandler OpFp(DecodedInstruction* d, uint funct3, uint funct7, uint rs2, byte fpRd)
     {
         d->Imm = (int)funct3;
         bool single = (funct7 & 3) == 0;

@@ -9,8 +9,14 @@ namespace Vireo.Cpu.Decoding;
 /// </summary>
 internal static unsafe partial class Decoder
 {
+    /// <summary>The page offset of an instruction decoded outside a cached page (the scratch slot): jumps keep their far form.</summary>
+    public const int NotOnPage = -1;
+
     /// <summary>Decodes a 16-bit instruction by expanding it to its 32-bit equivalent.</summary>
-    public static void DecodeCompressed(ushort bits, DecodedInstruction* d)
+    /// <param name="bits">The instruction.</param>
+    /// <param name="d">The slot to fill.</param>
+    /// <param name="pageOffset">The instruction's byte offset in its decoded page, or <see cref="NotOnPage"/>.</param>
+    public static void DecodeCompressed(ushort bits, DecodedInstruction* d, int pageOffset)
     {
         uint expanded = CompressedExpander.Expand(bits);
         if (expanded == 0)
@@ -20,12 +26,18 @@ internal static unsafe partial class Decoder
             return;
         }
 
-        Decode(expanded, d);
+        Decode(expanded, d, pageOffset);
         d->Length = 2;
     }
 
-    /// <summary>Decodes a 32-bit instruction.</summary>
-    public static void Decode(uint insn, DecodedInstruction* d)
+    /// <summary>
+    /// Decodes a 32-bit instruction. A jump or branch whose target lies on the same page as the instruction gets the
+    /// near form of its handler, which hands back the target's slot directly.
+    /// </summary>
+    /// <param name="insn">The instruction.</param>
+    /// <param name="d">The slot to fill.</param>
+    /// <param name="pageOffset">The instruction's byte offset in its decoded page, or <see cref="NotOnPage"/>.</param>
+    public static void Decode(uint insn, DecodedInstruction* d, int pageOffset)
     {
         uint rd = (insn >> 7) & 31;
         d->Rd = (byte)(rd == 0 ? HartState.SinkRegister : rd);
@@ -33,13 +45,13 @@ internal static unsafe partial class Decoder
         d->Rs2 = (byte)((insn >> 20) & 31);
         d->Length = 4;
         d->Imm = 0;
-        delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> handler = (insn & 0x7F) switch
+        InstructionHandler handler = (insn & 0x7F) switch
         {
             0x37 => Lui(insn, d),
             0x17 => Auipc(insn, d),
-            0x6F => Jal(insn, d),
+            0x6F => Jal(insn, d, pageOffset),
             0x67 => Jalr(insn, d),
-            0x63 => Branch(insn, d),
+            0x63 => Branch(insn, d, pageOffset),
             0x03 => Load(insn, d),
             0x23 => Store(insn, d),
             0x13 => OpImm(insn, d),
@@ -77,46 +89,49 @@ internal static unsafe partial class Decoder
     private static int ImmJ(uint insn) =>
         (((int)insn >> 31) << 20) | (int)(((insn >> 12) & 0xFF) << 12) | (int)(((insn >> 20) & 1) << 11) | (int)(((insn >> 21) & 0x3FF) << 1);
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Lui(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Lui(uint insn, DecodedInstruction* d)
     {
         d->Imm = (int)(insn & 0xFFFFF000);
         return &AluOps.Lui;
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Auipc(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Auipc(uint insn, DecodedInstruction* d)
     {
         d->Imm = (int)(insn & 0xFFFFF000);
         return &AluOps.Auipc;
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Jal(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Jal(uint insn, DecodedInstruction* d, int pageOffset)
     {
         d->Imm = ImmJ(insn);
-        return &BranchOps.Jal;
+        return TargetOnPage(pageOffset, d->Imm) ? &BranchOps.JalNear : &BranchOps.Jal;
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Jalr(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Jalr(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmI(insn);
         return ((insn >> 12) & 7) == 0 ? &BranchOps.Jalr : null;
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Branch(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Branch(uint insn, DecodedInstruction* d, int pageOffset)
     {
         d->Imm = ImmB(insn);
+        bool near = TargetOnPage(pageOffset, d->Imm);
         return ((insn >> 12) & 7) switch
         {
-            0 => &BranchOps.Beq,
-            1 => &BranchOps.Bne,
-            4 => &BranchOps.Blt,
-            5 => &BranchOps.Bge,
-            6 => &BranchOps.Bltu,
-            7 => &BranchOps.Bgeu,
+            0 => near ? &BranchOps.BeqNear : &BranchOps.Beq,
+            1 => near ? &BranchOps.BneNear : &BranchOps.Bne,
+            4 => near ? &BranchOps.BltNear : &BranchOps.Blt,
+            5 => near ? &BranchOps.BgeNear : &BranchOps.Bge,
+            6 => near ? &BranchOps.BltuNear : &BranchOps.Bltu,
+            7 => near ? &BranchOps.BgeuNear : &BranchOps.Bgeu,
             _ => null,
         };
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Load(uint insn, DecodedInstruction* d)
+    private static bool TargetOnPage(int pageOffset, int offset) => pageOffset >= 0 && (uint)(pageOffset + offset) < 4096;
+
+    private static InstructionHandler Load(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmI(insn);
         return ((insn >> 12) & 7) switch
@@ -132,7 +147,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Store(uint insn, DecodedInstruction* d)
+    private static InstructionHandler Store(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmS(insn);
         return ((insn >> 12) & 7) switch
@@ -145,7 +160,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> OpImm(uint insn, DecodedInstruction* d)
+    private static InstructionHandler OpImm(uint insn, DecodedInstruction* d)
     {
         d->Imm = ImmI(insn);
         uint funct6 = insn >> 26;
@@ -194,7 +209,7 @@ internal static unsafe partial class Decoder
         }
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> OpImm32(uint insn, DecodedInstruction* d)
+    private static InstructionHandler OpImm32(uint insn, DecodedInstruction* d)
     {
         uint funct7 = insn >> 25;
         switch ((insn >> 12) & 7)
@@ -231,7 +246,7 @@ internal static unsafe partial class Decoder
         }
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Op(uint insn)
+    private static InstructionHandler Op(uint insn)
     {
         uint funct3 = (insn >> 12) & 7;
         return (insn >> 25) switch
@@ -300,7 +315,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Op32(uint insn)
+    private static InstructionHandler Op32(uint insn)
     {
         uint funct3 = (insn >> 12) & 7;
         return (insn >> 25) switch
@@ -350,14 +365,14 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> MiscMem(uint insn) => ((insn >> 12) & 7) switch
+    private static InstructionHandler MiscMem(uint insn) => ((insn >> 12) & 7) switch
     {
         0 => &AluOps.Nop,
         1 => &SystemOps.FenceI,
         _ => null,
     };
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> System(uint insn, DecodedInstruction* d)
+    private static InstructionHandler System(uint insn, DecodedInstruction* d)
     {
         uint funct3 = (insn >> 12) & 7;
         if (funct3 == 0)
@@ -392,7 +407,7 @@ internal static unsafe partial class Decoder
         };
     }
 
-    private static delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*> Atomic(uint insn)
+    private static InstructionHandler Atomic(uint insn)
     {
         uint funct3 = (insn >> 12) & 7;
         if (funct3 != 2 && funct3 != 3)

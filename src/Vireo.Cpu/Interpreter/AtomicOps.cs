@@ -100,7 +100,7 @@ internal static unsafe class AtomicOps
                 : Interlocked.CompareExchange(ref *(ulong*)host, value, expected) == expected;
             if (success)
             {
-                AfterWrite(h, s, host, size);
+                LoadStoreOps.AfterHostWrite(h, s, host, size);
             }
         }
 
@@ -121,7 +121,7 @@ internal static unsafe class AtomicOps
         if (host != null)
         {
             old = size == 4 ? (ulong)(long)AmoWord((int*)host, (int)operand, operation) : (ulong)AmoDouble((long*)host, (long)operand, operation);
-            AfterWrite(h, s, host, size);
+            LoadStoreOps.AfterHostWrite(h, s, host, size);
         }
         else
         {
@@ -146,16 +146,6 @@ internal static unsafe class AtomicOps
 
         s->X[d->Rd] = old;
         return Hart.Next4(s, d);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AfterWrite(Hart h, HartState* s, byte* host, int size)
-    {
-        ulong offset = (ulong)(host - s->RamPointer);
-        if ((s->CodeFlags[offset >> 12] | *s->ReservationsActive) != 0)
-        {
-            h.StoreSideEffects(offset + s->RamBase, size);
-        }
     }
 
     private static int AmoWord(int* target, int operand, AmoOperation operation)

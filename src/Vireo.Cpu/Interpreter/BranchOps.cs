@@ -6,50 +6,12 @@ namespace Vireo.Cpu.Interpreter;
 
 /// <summary>
 /// Jumps and conditional branches. Targets are always 2-byte aligned (C is implemented), so no misaligned-fetch traps.
-/// The decoder emits the far forms, which continue through the redirect slot; <see cref="Link"/> turns a branch whose
-/// target lies on its own page into the near form, which hands back the target's slot directly.
+/// The far forms continue through the redirect slot (or the target's slot when it happens to be on the page being
+/// executed); the decoder picks the near form for a branch whose target lies on its own page, which hands back the
+/// target's slot directly.
 /// </summary>
 internal static unsafe class BranchOps
 {
-    /// <summary>Switches a decoded jump or branch at <paramref name="offset"/> in its page to the near form when its target is on the same page.</summary>
-    internal static void Link(DecodedInstruction* d, ulong offset)
-    {
-        if (offset + (ulong)(long)d->Imm >= 4096)
-        {
-            return;
-        }
-
-        nint handler = (nint)d->Handler;
-        if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Jal)
-        {
-            d->Handler = &JalNear;
-        }
-        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Beq)
-        {
-            d->Handler = &BeqNear;
-        }
-        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bne)
-        {
-            d->Handler = &BneNear;
-        }
-        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Blt)
-        {
-            d->Handler = &BltNear;
-        }
-        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bge)
-        {
-            d->Handler = &BgeNear;
-        }
-        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bltu)
-        {
-            d->Handler = &BltuNear;
-        }
-        else if (handler == (nint)(delegate*<Hart, HartState*, DecodedInstruction*, DecodedInstruction*>)&Bgeu)
-        {
-            d->Handler = &BgeuNear;
-        }
-    }
-
     public static DecodedInstruction* Jal(Hart h, HartState* s, DecodedInstruction* d)
     {
         ulong pc = s->Pc;

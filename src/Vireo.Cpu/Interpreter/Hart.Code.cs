@@ -73,13 +73,11 @@ internal sealed unsafe partial class Hart
         ushort low = Unsafe.ReadUnaligned<ushort>(host);
         if ((low & 3) != 3)
         {
-            Decoder.DecodeCompressed(low, d);
-            BranchOps.Link(d, offset);
+            Decoder.DecodeCompressed(low, d, (int)offset);
         }
         else if (offset <= 4092)
         {
-            Decoder.Decode(Unsafe.ReadUnaligned<uint>(host), d);
-            BranchOps.Link(d, offset);
+            Decoder.Decode(Unsafe.ReadUnaligned<uint>(host), d, (int)offset);
         }
         else
         {
@@ -90,7 +88,7 @@ internal sealed unsafe partial class Hart
             }
 
             DecodedInstruction* scratch = &s->Scratch;
-            Decoder.Decode(low | ((uint)high << 16), scratch);
+            Decoder.Decode(low | ((uint)high << 16), scratch, Decoder.NotOnPage);
             return scratch->Handler(hart, s, scratch);
         }
 
@@ -154,7 +152,7 @@ internal sealed unsafe partial class Hart
         DecodedInstruction* scratch = &State->Scratch;
         if ((low & 3) != 3)
         {
-            Decoder.DecodeCompressed(low, scratch);
+            Decoder.DecodeCompressed(low, scratch, Decoder.NotOnPage);
             return scratch;
         }
 
@@ -163,7 +161,7 @@ internal sealed unsafe partial class Hart
             return null;
         }
 
-        Decoder.Decode(low | ((uint)high << 16), scratch);
+        Decoder.Decode(low | ((uint)high << 16), scratch, Decoder.NotOnPage);
         return scratch;
     }
 

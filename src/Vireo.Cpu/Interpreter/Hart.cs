@@ -229,8 +229,12 @@ internal sealed unsafe partial class Hart : IHart
     /// <summary>Handler of the redirect slots: finds the slot for the pc (fetching and translating if needed) and runs it.</summary>
     internal static DecodedInstruction* Redispatch(Hart hart, HartState* s, DecodedInstruction* unused)
     {
-        ulong offset = s->Pc - s->FetchBase;
-        DecodedInstruction* d = offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : hart.FetchSlow();
+        DecodedInstruction* d = SlotOnFetchPage(s, s->Pc);
+        if (d == null)
+        {
+            d = hart.FetchSlow();
+        }
+
         return d != null ? d->Handler(hart, s, d) : &s->Redirect;
     }
 
@@ -260,8 +264,16 @@ internal sealed unsafe partial class Hart : IHart
     internal static DecodedInstruction* JumpTo(HartState* s, ulong target)
     {
         s->Pc = target;
-        ulong offset = target - s->FetchBase;
-        return offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : &s->Redirect;
+        DecodedInstruction* d = SlotOnFetchPage(s, target);
+        return d != null ? d : &s->Redirect;
+    }
+
+    /// <summary>The decoded slot of <paramref name="pc"/> when it is on the page being executed, else null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static DecodedInstruction* SlotOnFetchPage(HartState* s, ulong pc)
+    {
+        ulong offset = pc - s->FetchBase;
+        return offset < GuestRam.PageSize ? s->FetchSlots + (offset >> 1) : null;
     }
 
     /// <summary>The VM-wide lock for AMOs on device registers.</summary>

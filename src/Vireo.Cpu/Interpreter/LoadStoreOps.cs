@@ -156,37 +156,42 @@ internal static unsafe class LoadStoreOps
 
     /// <summary>The host address of <paramref name="size"/> bytes at <paramref name="address"/> when the read TLB maps them, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* ReadHost(HartState* s, ulong address, int size)
-    {
-        ulong vpn = address >> 12;
-        ulong* entry = s->ReadTlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
-        return entry[0] == (vpn | s->DataSalt) && (address & 0xFFF) <= (ulong)(4096 - size) ? (byte*)(entry[1] + address) : null;
-    }
+    private static byte* ReadHost(HartState* s, ulong address, int size) => TlbHost(s->ReadTlb, s->DataSalt, address, size);
 
     /// <summary>The host address of <paramref name="size"/> bytes at <paramref name="address"/> when the write TLB maps them, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* WriteHost(HartState* s, ulong address, int size)
+    private static byte* WriteHost(HartState* s, ulong address, int size) => TlbHost(s->WriteTlb, s->DataSalt, address, size);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* TlbHost(ulong* tlb, ulong salt, ulong address, int size)
     {
         ulong vpn = address >> 12;
-        ulong* entry = s->WriteTlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
-        return entry[0] == (vpn | s->DataSalt) && (address & 0xFFF) <= (ulong)(4096 - size) ? (byte*)(entry[1] + address) : null;
+        ulong* entry = tlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
+        return entry[0] == (vpn | salt) && (address & 0xFFF) <= (ulong)(4096 - size) ? (byte*)(entry[1] + address) : null;
+    }
+
+    /// <summary>True when a write that went straight to <paramref name="host"/> needs <see cref="Hart.StoreSideEffects"/>: its page has decoded code, or some hart holds a reservation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasStoreEffects(HartState* s, byte* host) =>
+        (s->CodeFlags[(ulong)(host - s->RamPointer) >> 12] | *s->ReservationsActive) != 0;
+
+    /// <summary>Runs the side effects of a write that went straight to host memory (stores, AMOs, SC).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AfterHostWrite(Hart h, HartState* s, byte* host, int size)
+    {
+        if (HasStoreEffects(s, host))
+        {
+            h.StoreSideEffects((ulong)(host - s->RamPointer) + s->RamBase, size);
+        }
     }
 
     /// <summary>
-    /// Finishes a store that hit the write TLB: only a page with decoded code or a hart holding a reservation needs the
-    /// out-of-line side effects.
+    /// Finishes an integer store that hit the write TLB; the side effects run out of line as a tail call, so the hit
+    /// path needs no stack frame.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static DecodedInstruction* AfterStore(Hart h, HartState* s, DecodedInstruction* d, byte* host, int size)
-    {
-        ulong offset = (ulong)(host - s->RamPointer);
-        if ((s->CodeFlags[offset >> 12] | *s->ReservationsActive) != 0)
-        {
-            return StoreEffects(h, s, d, offset, size);
-        }
-
-        return Hart.Next(s, d);
-    }
+    private static DecodedInstruction* AfterStore(Hart h, HartState* s, DecodedInstruction* d, byte* host, int size) =>
+        HasStoreEffects(s, host) ? StoreEffects(h, s, d, host, size) : Hart.Next(s, d);
 
     // The misses live out of line and end in the handler's return, so the hit path needs no stack frame.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -210,10 +215,10 @@ internal static unsafe class LoadStoreOps
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static DecodedInstruction* StoreEffects(Hart h, HartState* s, DecodedInstruction* d, ulong offset, int size)
+    private static DecodedInstruction* StoreEffects(Hart h, HartState* s, DecodedInstruction* d, byte* host, int size)
     {
         // Side effects may forget the page being executed; that ends the block, so the slot returned is never run.
-        h.StoreSideEffects(offset + s->RamBase, size);
+        h.StoreSideEffects((ulong)(host - s->RamPointer) + s->RamBase, size);
         return Hart.Next(s, d);
     }
 
@@ -222,11 +227,10 @@ internal static unsafe class LoadStoreOps
     internal static bool TryLoad<T>(Hart h, HartState* s, ulong address, out T value)
         where T : unmanaged
     {
-        ulong vpn = address >> 12;
-        ulong* entry = s->ReadTlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
-        if (entry[0] == (vpn | s->DataSalt) && (address & 0xFFF) <= (ulong)(4096 - sizeof(T)))
+        byte* host = ReadHost(s, address, sizeof(T));
+        if (host != null)
         {
-            value = Unsafe.ReadUnaligned<T>((void*)(entry[1] + address));
+            value = Unsafe.ReadUnaligned<T>(host);
             return true;
         }
 
@@ -240,18 +244,11 @@ internal static unsafe class LoadStoreOps
     internal static bool TryStore<T>(Hart h, HartState* s, ulong address, T value)
         where T : unmanaged
     {
-        ulong vpn = address >> 12;
-        ulong* entry = s->WriteTlb + ((vpn & (HartState.TlbEntries - 1)) * 2);
-        if (entry[0] == (vpn | s->DataSalt) && (address & 0xFFF) <= (ulong)(4096 - sizeof(T)))
+        byte* host = WriteHost(s, address, sizeof(T));
+        if (host != null)
         {
-            byte* host = (byte*)(entry[1] + address);
             Unsafe.WriteUnaligned(host, value);
-            ulong offset = (ulong)(host - s->RamPointer);
-            if ((s->CodeFlags[offset >> 12] | *s->ReservationsActive) != 0)
-            {
-                h.StoreSideEffects(offset + s->RamBase, sizeof(T));
-            }
-
+            AfterHostWrite(h, s, host, sizeof(T));
             return true;
         }
 
