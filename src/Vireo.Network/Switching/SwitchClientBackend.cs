@@ -83,7 +83,7 @@ public sealed class SwitchClientBackend : INetworkBackend
             return;
         }
 
-        if (!(offload == default ? receiver.Receive(frame) : receiver.Receive(frame, offload)))
+        if (!receiver.Receive(frame, offload))
         {
             Interlocked.Increment(ref _droppedIncoming);
         }

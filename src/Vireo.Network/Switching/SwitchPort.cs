@@ -36,7 +36,7 @@ public sealed class SwitchPort : IDisposable
     {
         if (offload.TcpSegmentSize == 0 || _sink.AcceptsLargeTcpSegments)
         {
-            Count(offload == default ? _sink.Receive(frame) : _sink.Receive(frame, offload));
+            Count(_sink.Receive(frame, offload));
             return;
         }
 

@@ -22,10 +22,14 @@ internal sealed class Ipv4Reassembler
 
     private readonly List<ReassemblyDatagram> _datagrams = [];
     private readonly long _timeoutMs;
+    private readonly UserNetworkCounters? _counters;
 
-    public Ipv4Reassembler(TimeSpan timeout)
+    /// <param name="timeout">How long a datagram's fragments may take to arrive.</param>
+    /// <param name="counters">The back-end's counters, which also count every failure; null in unit tests.</param>
+    public Ipv4Reassembler(TimeSpan timeout, UserNetworkCounters? counters = null)
     {
         _timeoutMs = (long)timeout.TotalMilliseconds;
+        _counters = counters;
     }
 
     /// <summary>Datagrams currently held.</summary>
@@ -50,7 +54,7 @@ internal sealed class Ipv4Reassembler
         if ((ip.MoreFragments && (data.Length == 0 || (data.Length & 7) != 0)) ||
             end + ip.HeaderLength > MaxPacket)
         {
-            Failures++;
+            Fail();
             return null;
         }
 
@@ -59,7 +63,7 @@ internal sealed class Ipv4Reassembler
         {
             if (_datagrams.Count >= MaxDatagrams)
             {
-                Failures++;
+                Fail();
                 return null;
             }
 
@@ -69,7 +73,7 @@ internal sealed class Ipv4Reassembler
 
         if (!datagram.Add(start, end, ip.MoreFragments, data))
         {
-            Failures++;
+            Fail();
             Remove(datagram);
             return null;
         }
@@ -95,7 +99,7 @@ internal sealed class Ipv4Reassembler
         {
             if (nowMs - _datagrams[i].StartMs >= _timeoutMs)
             {
-                Failures++;
+                Fail();
                 _datagrams[i].Release();
                 _datagrams.RemoveAt(i);
             }
@@ -111,6 +115,12 @@ internal sealed class Ipv4Reassembler
         }
 
         _datagrams.Clear();
+    }
+
+    private void Fail()
+    {
+        Failures++;
+        _counters?.ReassemblyFailed();
     }
 
     private ReassemblyDatagram? Find(in Ipv4Header ip)

@@ -155,13 +155,7 @@ public sealed partial class UserNetworkBackend
         }
 
         Counters.Fragment();
-        long failures = _reassembler.Failures;
         byte[]? whole = _reassembler.Add(ip, packet, NowMs, out int length);
-        if (_reassembler.Failures != failures)
-        {
-            Counters.ReassemblyFailed();
-        }
-
         if (whole is null)
         {
             return;

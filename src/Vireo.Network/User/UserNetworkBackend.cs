@@ -54,7 +54,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         _startTimestamp = _time.GetTimestamp();
         _issCounter = (uint)Random.Shared.Next();
         DnsServers = options.DnsServers ?? ResolvConf.ReadNameservers(options.ResolvConfPath);
-        _reassembler = new Ipv4Reassembler(options.FragmentTimeout);
+        _reassembler = new Ipv4Reassembler(options.FragmentTimeout, Counters);
         try
         {
             OpenForwards();
@@ -250,12 +250,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         TickTcp(now);
         TickUdp(now);
         TickDns(now);
-        long failures = _reassembler.Failures;
         _reassembler.Expire(now);
-        if (_reassembler.Failures != failures)
-        {
-            Counters.ReassemblyFailed();
-        }
     }
 
     internal uint NewInitialSequence()

@@ -10,6 +10,4 @@ internal sealed class BackendFrameSink(INetworkBackend backend) : IFrameReceiver
         backend.Send(frame);
         return true;
     }
-
-    public bool Receive(ReadOnlySpan<byte> frame, ReceiveOffload offload) => Receive(frame);
 }

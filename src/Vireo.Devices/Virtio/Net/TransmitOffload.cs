@@ -5,9 +5,8 @@ using Vireo.Network.Packets;
 namespace Vireo.Devices.Virtio.Net;
 
 /// <summary>
-/// The device half of the guest's transmit offloads (virtio-net CSUM and HOST_TSO4): completes partial checksums and
-/// cuts TCP/IPv4 super-frames into MSS-sized segments, so every back-end still receives ordinary, fully checksummed
-/// Ethernet frames. The guest's kernel then pays its per-packet cost once per 64 KiB instead of once per 1460 bytes.
+/// The device half of the guest's checksum offload (virtio-net CSUM): completes partial checksums, so every back-end
+/// receives fully checksummed Ethernet frames. (Its TSO super-frames are cut by <see cref="TcpSegmenter"/>.)
 /// </summary>
 internal static class TransmitOffload
 {
@@ -29,11 +28,4 @@ internal static class TransmitOffload
         return true;
     }
 
-    /// <summary>
-    /// Sends a TCP/IPv4 frame as MSS-sized, fully checksummed segments (see <see cref="TcpSegmenter.Segment"/>).
-    /// Returns the number of segments sent, or -1 (nothing sent) when the frame is not a well-formed unfragmented
-    /// TCP/IPv4 frame.
-    /// </summary>
-    public static int SendSegments(ReadOnlySpan<byte> frame, int segmentSize, Span<byte> scratch, BackendFrameSink sink) =>
-        TcpSegmenter.Segment(frame, segmentSize, scratch, sink, out _);
 }

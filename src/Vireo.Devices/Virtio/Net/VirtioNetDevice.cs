@@ -262,7 +262,7 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
             }
 
             // Segmentation computes every checksum itself, so a partial checksum needs no separate completion.
-            int segments = TransmitOffload.SendSegments(frame, gsoSize, _segmentBuffer, _segmentSink);
+            int segments = TcpSegmenter.Segment(frame, gsoSize, _segmentBuffer, _segmentSink, out _);
             if (segments < 0)
             {
                 return false;
@@ -430,25 +430,15 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
             _header[0] = HeaderFlagDataValid;
         }
 
-        if (offload.TcpSegmentSize == 0 || !_rxLargeSegments || frame.Length < EthernetHeader.Length + 40 ||
-            BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EthernetHeader.TypeIpv4)
+        if (offload.TcpSegmentSize == 0 || !_rxLargeSegments ||
+            !TcpSegmenter.TryParse(frame, out int ipHeaderLength, out int tcpHeaderLength, out int totalLength) ||
+            totalLength - ipHeaderLength - tcpHeaderLength <= offload.TcpSegmentSize)
         {
             return;
         }
 
         // hdr_len: Ethernet + IPv4 + TCP headers, a hint for how much of the frame the driver should keep linear.
-        int ipHeaderLength = (frame[EthernetHeader.Length] & 0xF) * 4;
-        int tcpAt = EthernetHeader.Length + ipHeaderLength;
-        if (tcpAt + 13 >= frame.Length)
-        {
-            return;
-        }
-
-        int headers = tcpAt + ((frame[tcpAt + 12] >> 4) * 4);
-        if (frame.Length - headers <= offload.TcpSegmentSize)
-        {
-            return;
-        }
+        int headers = EthernetHeader.Length + ipHeaderLength + tcpHeaderLength;
 
         _header[1] = GsoTcpV4;
         BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(2), (ushort)headers);
