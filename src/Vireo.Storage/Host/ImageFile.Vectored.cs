@@ -84,11 +84,7 @@ internal sealed unsafe partial class ImageFile
                 return;
             }
 
-            foreach (IoSegment segment in segments[..count])
-            {
-                offset += (ulong)segment.Length;
-            }
-
+            offset += IoSegment.TotalLength(segments[..count]);
             segments = segments[count..];
         }
     }

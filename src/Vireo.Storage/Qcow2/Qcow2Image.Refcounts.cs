@@ -38,6 +38,7 @@ public sealed partial class Qcow2Image
             }
             finally
             {
+                _deferRefcountWrites = false;
                 WritePendingRefcounts();
             }
 
@@ -63,6 +64,7 @@ public sealed partial class Qcow2Image
         }
         finally
         {
+            _deferRefcountWrites = false;
             WritePendingRefcounts();
         }
     }
@@ -73,7 +75,6 @@ public sealed partial class Qcow2Image
     /// </summary>
     private void WritePendingRefcounts()
     {
-        _deferRefcountWrites = false;
         foreach ((ulong offset, byte[] block, int start, int end) in _pendingRefcountWrites)
         {
             WriteRefcountRange(offset, block, start, end - start);
@@ -224,9 +225,7 @@ public sealed partial class Qcow2Image
         if (_refcountBlocks.Count >= MaxCachedRefcountBlocks)
         {
             // Pending changes live in the cached arrays: write them before the arrays can be read back stale.
-            bool deferring = _deferRefcountWrites;
             WritePendingRefcounts();
-            _deferRefcountWrites = deferring;
             _refcountBlocks.Clear();
         }
 

@@ -114,20 +114,6 @@ public sealed partial class Qcow2Image
     private bool IsContiguousInPlace(ulong offset, int length, out ulong host)
     {
         host = 0;
-        ulong probe = offset;
-        int remaining = length;
-        while (remaining > 0)
-        {
-            if (!IsInPlaceWritable(LookupEntry(probe)))
-            {
-                return false;
-            }
-
-            int chunk = ChunkAt(probe, remaining);
-            probe += (ulong)chunk;
-            remaining -= chunk;
-        }
-
-        return RunLength(offset, length, LookupEntry(offset), out host) == length;
+        return IsRangeInPlaceWritable(offset, length) && RunLength(offset, length, LookupEntry(offset), out host) == length;
     }
 }

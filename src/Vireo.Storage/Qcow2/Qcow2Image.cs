@@ -343,18 +343,9 @@ public sealed partial class Qcow2Image : IBlockDevice
 
     private bool TryWriteInPlace(ulong offset, ReadOnlySpan<byte> source)
     {
-        ulong probe = offset;
-        int remaining = source.Length;
-        while (remaining > 0)
+        if (!IsRangeInPlaceWritable(offset, source.Length))
         {
-            if (!IsInPlaceWritable(LookupEntry(probe)))
-            {
-                return false;
-            }
-
-            int chunk = ChunkAt(probe, remaining);
-            probe += (ulong)chunk;
-            remaining -= chunk;
+            return false;
         }
 
         while (!source.IsEmpty)
@@ -371,6 +362,24 @@ public sealed partial class Qcow2Image : IBlockDevice
     private bool IsNormal(ulong entry) =>
         (entry & Qcow2Entry.Compressed) == 0 && (entry & Qcow2Entry.OffsetMask) != 0
         && (_header.Version < 3 || (entry & Qcow2Entry.Zero) == 0);
+
+    /// <summary>True when every cluster of the range is allocated and may be overwritten in place.</summary>
+    private bool IsRangeInPlaceWritable(ulong offset, int length)
+    {
+        while (length > 0)
+        {
+            if (!IsInPlaceWritable(LookupEntry(offset)))
+            {
+                return false;
+            }
+
+            int chunk = ChunkAt(offset, length);
+            offset += (ulong)chunk;
+            length -= chunk;
+        }
+
+        return true;
+    }
 
     private bool IsInPlaceWritable(ulong entry)
     {
