@@ -19,26 +19,16 @@ public sealed class NetworkBootTests
     [Fact]
     public async Task GuestGetsItsAddressByDhcpAndFetchesAHostFileByteExact()
     {
-        byte[] payload = RandomNumberGenerator.GetBytes(1 << 20);
-        string expected = Convert.ToHexStringLower(SHA256.HashData(payload));
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        Task server = ServeOnce(listener, payload);
-
         // Plain udhcpc: the guest's default script (/usr/share/udhcpc/default.script) applies the lease.
-        string command = string.Create(
+        (VireoProcess.Result result, string expected) = await FetchFromHost(1 << 20, port => string.Create(
             CultureInfo.InvariantCulture,
-            $"udhcpc -i eth0 -n -q && ip -4 addr show dev eth0 && ip route && cat /etc/resolv.conf && wget -q -O - http://10.0.2.2:{port}/file | sha256sum");
-        VireoProcess.Result result = await Task.Run(() => VireoProcess.Run(s_bootTimeout, "run", "--net", "user", "--exec", command));
+            $"udhcpc -i eth0 -n -q && ip -4 addr show dev eth0 && ip route && cat /etc/resolv.conf && wget -q -O - http://10.0.2.2:{port}/file | sha256sum"));
 
-        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("lease of 10.0.2.15 obtained", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("inet 10.0.2.15/24", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("default via 10.0.2.2 dev eth0", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("nameserver 10.0.2.3", result.Stdout, StringComparison.Ordinal);
         Assert.Contains(expected, result.Stdout, StringComparison.Ordinal);
-        await server.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -46,22 +36,31 @@ public sealed class NetworkBootTests
     {
         // 64 MiB through the NAT; the transfer itself takes seconds, most of the run is busybox sha256sum on the
         // interpreted guest CPU.
-        byte[] payload = RandomNumberGenerator.GetBytes(64 << 20);
-        string expected = Convert.ToHexStringLower(SHA256.HashData(payload));
+        (VireoProcess.Result result, string expected) = await FetchFromHost(64 << 20, port => string.Create(
+            CultureInfo.InvariantCulture,
+            $"udhcpc -i eth0 -n -q >/dev/null && wget -q -O - http://10.0.2.2:{port}/big | sha256sum"));
+
+        Assert.Contains(expected + "  -", result.Stdout, StringComparison.Ordinal);
+        _output.WriteLine($"64 MiB fetch and sha256sum: {result.Elapsed.TotalSeconds:F1} s (whole run)");
+    }
+
+    /// <summary>
+    /// Serves <paramref name="length"/> random bytes once over HTTP on the host's loopback, runs the guest command made
+    /// for that port with <c>--net user</c>, checks that it exited 0 and the server was done, and returns the run and
+    /// the SHA-256 of the bytes served.
+    /// </summary>
+    private static async Task<(VireoProcess.Result Result, string Expected)> FetchFromHost(int length, Func<int, string> command)
+    {
+        byte[] payload = RandomNumberGenerator.GetBytes(length);
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         Task server = ServeOnce(listener, payload);
-
-        string command = string.Create(
-            CultureInfo.InvariantCulture,
-            $"udhcpc -i eth0 -n -q >/dev/null && wget -q -O - http://10.0.2.2:{port}/big | sha256sum");
-        VireoProcess.Result result = await Task.Run(() => VireoProcess.Run(s_bootTimeout, "run", "--net", "user", "--exec", command));
+        VireoProcess.Result result = await Task.Run(() => VireoProcess.Run(s_bootTimeout, "run", "--net", "user", "--exec", command(port)));
 
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
-        Assert.Contains(expected + "  -", result.Stdout, StringComparison.Ordinal);
         await server.WaitAsync(TimeSpan.FromSeconds(10));
-        _output.WriteLine($"64 MiB fetch and sha256sum: {result.Elapsed.TotalSeconds:F1} s (whole run)");
+        return (result, Convert.ToHexStringLower(SHA256.HashData(payload)));
     }
 
     /// <summary>Answers one HTTP GET with <paramref name="payload"/>: enough of a server for busybox wget.</summary>
