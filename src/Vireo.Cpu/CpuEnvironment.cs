@@ -45,4 +45,7 @@ public sealed class CpuEnvironment
 
     /// <summary>Held across the read and write of an AMO on a device register, so such AMOs are atomic between harts.</summary>
     internal Lock DeviceAtomics { get; } = new();
+
+    /// <summary>Where the harts' JITs (if any) queue regions to compile.</summary>
+    internal Jit.JitCompileQueue JitQueue { get; } = new();
 }

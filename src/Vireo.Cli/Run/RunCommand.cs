@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Vireo.Cli.Guest;
 using Vireo.Cli.Options;
+using Vireo.Cpu;
 using Vireo.Cpu.Interpreter;
+using Vireo.Cpu.Jit;
 using Vireo.Devices.Virtio.Block;
 using Vireo.Devices.Virtio.Net;
 using Vireo.Machine;
@@ -33,7 +35,7 @@ internal static class RunCommand
         try
         {
             AddDevices(parse, options, config, resources);
-            return Boot(config, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
+            return Boot(config, CreateEngine(parse.GetValue(options.Engine)!), exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
         }
         finally
         {
@@ -44,7 +46,14 @@ internal static class RunCommand
         }
     }
 
-    private static int Boot(MachineConfig config, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
+    private static ICpuEngine CreateEngine(string name) => name switch
+    {
+        "jit" => new JitEngine(),
+        "interpreter" => new InterpreterEngine(),
+        _ => throw new UserErrorException($"--engine must be jit or interpreter (got '{name}')"),
+    };
+
+    private static int Boot(MachineConfig config, ICpuEngine engine, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
     {
         using var writer = serial is null ? null : new ConsoleWriter(serial);
         ConsoleOutput output = writer is null ? static _ => { } : writer.Write;
@@ -52,7 +61,7 @@ internal static class RunCommand
         VirtMachine machine;
         try
         {
-            machine = new VirtMachine(config, new InterpreterEngine(), output);
+            machine = new VirtMachine(config, engine, output);
         }
         catch (ArgumentException e)
         {

@@ -29,6 +29,8 @@ internal sealed class RunOptions
 
     public Option<bool> Timings { get; } = new("--timings") { Description = "At exit, print to stderr how long startup took (process start to the first guest instruction) and how long the guest ran" };
 
+    public Option<string> Engine { get; } = new("--engine") { Description = "How guest instructions run: jit (hot code compiled to host code, the rest interpreted) or interpreter", DefaultValueFactory = _ => "jit" };
+
     public Option<bool> NoReboot { get; } = new("--no-reboot") { Description = "Exit instead of rebooting when the guest resets" };
 
     public void AddTo(Command command)
@@ -38,6 +40,7 @@ internal sealed class RunOptions
         command.Options.Add(Append);
         command.Options.Add(Memory);
         command.Options.Add(Cpus);
+        command.Options.Add(Engine);
         command.Options.Add(Bios);
         command.Options.Add(Serial);
         command.Options.Add(Console);

@@ -29,9 +29,18 @@ internal sealed unsafe class DecodedPage
     /// <summary>False until <see cref="Clear"/> first ran.</summary>
     public bool Valid { get; set; }
 
-    /// <summary>Points every slot at the decode-on-first-use stub.</summary>
+    /// <summary>The JIT's bookkeeping for this page (regions compiled, sampling); null until the page is sampled.</summary>
+    public Jit.JitPageState? Jit { get; set; }
+
+    /// <summary>Points every slot at the decode-on-first-use stub, which also drops any compiled regions.</summary>
     public void Clear()
     {
+        if (Jit is { } jit)
+        {
+            jit.Owner.Release(jit);
+            Jit = null;
+        }
+
         DecodedInstruction* slots = Pointer;
         for (int i = 0; i < SlotCount; i++)
         {

@@ -95,6 +95,9 @@ internal sealed unsafe partial class Hart
         return d->Handler(hart, s, d);
     }
 
+    /// <summary>Handler of a slot where a compiled region starts: runs the region its operand names.</summary>
+    internal static DecodedInstruction* RunRegion(Hart hart, HartState* s, DecodedInstruction* d) => hart._jit!.Code[d->Imm]!(s, d);
+
     /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>
     internal bool FetchHalfword(ulong virtualAddress, out ushort value)
     {
@@ -129,9 +132,20 @@ internal sealed unsafe partial class Hart
         return true;
     }
 
+    /// <summary>The decoded page of RAM page <paramref name="ramPage"/>, or null when it has none.</summary>
+    internal DecodedPage? FindDecodedPage(ulong ramPage) => _decodedPages.GetValueOrDefault(ramPage);
+
     /// <summary>Drops all decoded pages (reset, cache overflow).</summary>
     internal void FlushDecodedCode()
     {
+        foreach (DecodedPage page in _decodedPages.Values)
+        {
+            if (page.Jit is { } jit)
+            {
+                jit.Owner.Release(jit);
+            }
+        }
+
         _decodedPages.Clear();
         HartState* s = State;
         for (int i = 0; i < HartState.TlbEntries; i++)

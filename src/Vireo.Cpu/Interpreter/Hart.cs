@@ -3,6 +3,7 @@ using Vireo.Core.Bus;
 using Vireo.Core.Memory;
 using Vireo.Core.Timing;
 using Vireo.Cpu.Decoding;
+using Vireo.Cpu.Jit;
 using Vireo.Cpu.Mmu;
 using Vireo.Cpu.State;
 
@@ -38,6 +39,9 @@ internal sealed unsafe partial class Hart : IHart
     private readonly ManualResetEventSlim _wake = new(false, 1);
     private readonly Lock _runStateLock = new();
 
+    /// <summary>Compiles hot code regions of this hart's decoded pages; null for the pure interpreter.</summary>
+    private readonly RegionJit? _jit;
+
     private ulong _retired;
     private ulong _selfTraps;
     private ulong _selfTrapRetired;
@@ -48,7 +52,7 @@ internal sealed unsafe partial class Hart : IHart
     private volatile HartRunState _runState;
     private ulong _timerCompare = ulong.MaxValue;
 
-    public Hart(int hartId, CpuEnvironment environment)
+    public Hart(int hartId, CpuEnvironment environment, JitOptions? jit = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         HartId = hartId;
@@ -67,6 +71,11 @@ internal sealed unsafe partial class Hart : IHart
         State->ReservationsActive = _reservations.ActiveCount;
         State->Redirect.Handler = &Redispatch;
         State->Redirect2.Handler = &Redispatch;
+        if (jit is not null)
+        {
+            _jit = new RegionJit(this, environment, jit);
+        }
+
         Reset(stopped: false);
     }
 
@@ -89,6 +98,9 @@ internal sealed unsafe partial class Hart : IHart
     }
 
     public HartRunState RunState => _runState;
+
+    /// <summary>The region JIT, or null when this hart only interprets.</summary>
+    internal RegionJit? Jit => _jit;
 
     public ulong InstructionsRetired => Volatile.Read(ref _retired);
 
@@ -198,6 +210,7 @@ internal sealed unsafe partial class Hart : IHart
                 }
 
                 RunBlock(BlockSize);
+                _jit?.AfterBlock();
             }
         }
         finally
@@ -223,12 +236,15 @@ internal sealed unsafe partial class Hart : IHart
         }
 
         s->BlockExecuted = 0;
+        executed += s->ExtraRetired;
+        s->ExtraRetired = 0;
         Volatile.Write(ref _retired, _retired + (ulong)executed);
     }
 
     /// <summary>Handler of the redirect slots: finds the slot for the pc (fetching and translating if needed) and runs it.</summary>
     internal static DecodedInstruction* Redispatch(Hart hart, HartState* s, DecodedInstruction* unused)
     {
+        s->LastEntry = s->Pc;
         DecodedInstruction* d = SlotOnFetchPage(s, s->Pc);
         if (d == null)
         {
@@ -304,7 +320,7 @@ internal sealed unsafe partial class Hart : IHart
     }
 
     /// <summary>Instructions retired including the current block's progress.</summary>
-    internal ulong RetiredNow => _retired + (ulong)State->BlockExecuted;
+    internal ulong RetiredNow => _retired + (ulong)(State->BlockExecuted + State->ExtraRetired);
 
     public void RequestExit()
     {

@@ -46,6 +46,16 @@ internal unsafe struct HartState
     /// <summary>Instructions the current block has started, stored by the run loop so CSR reads of instret see the block's progress.</summary>
     public long BlockExecuted;
 
+    /// <summary>
+    /// Instructions retired by compiled regions beyond the one the run loop counts per call; folded into the retired
+    /// count when the block ends. Compiled code also takes them off <see cref="BlockLimit"/>, so the block still ends
+    /// after its budget.
+    /// </summary>
+    public long ExtraRetired;
+
+    /// <summary>The pc the redirect slot last looked up: where control last entered a page (the JIT seeds regions there).</summary>
+    public ulong LastEntry;
+
     /// <summary>Guest virtual address of the page whose decoded slots <see cref="FetchSlots"/> points at.</summary>
     public ulong FetchBase;
 

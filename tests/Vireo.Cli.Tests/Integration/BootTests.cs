@@ -70,4 +70,39 @@ public sealed class BootTests
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
         Assert.Contains("sbi-42", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void BothEnginesComputeTheSameBenchmarkChecksums()
+    {
+        // vireo-bench prints "vireo-bench WORKLOAD ITERATIONS MS CHECKSUM"; the checksums depend only on the guest's arithmetic.
+        const string Workloads = "vireo-bench int 300 && vireo-bench mem 2 && vireo-bench branch 2";
+        string[] jit = Checksums(Exec(Workloads, "--engine", "jit"));
+        string[] interpreter = Checksums(Exec(Workloads, "--engine", "interpreter"));
+        Assert.Equal(3, jit.Length);
+        Assert.Equal(interpreter, jit);
+    }
+
+    private static string[] Checksums(VireoProcess.Result result)
+    {
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        var checksums = new List<string>();
+        foreach (string line in result.Stdout.Split('\n'))
+        {
+            string[] fields = line.Trim().Split(' ');
+            if (fields.Length == 5 && fields[0] == "vireo-bench")
+            {
+                checksums.Add($"{fields[1]} {fields[2]} {fields[4]}");
+            }
+        }
+
+        return [.. checksums];
+    }
+
+    [Fact]
+    public void UnknownEngineIsRefusedWithOneLine()
+    {
+        VireoProcess.Result result = VireoProcess.Run(s_bootTimeout, "run", "--engine", "kvm", "--exec", "true");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--engine must be jit or interpreter", result.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -2,17 +2,18 @@ using Vireo.Core.Bus;
 using Vireo.Core.Memory;
 using Vireo.Core.Timing;
 using Vireo.Cpu.Interpreter;
+using Vireo.Cpu.Jit;
 
 namespace Vireo.Cpu.Tests.Support;
 
-/// <summary>A hart on 4 MiB of RAM at 0x8000_0000 with a test device at 0x1000_0000 and a manual clock.</summary>
+/// <summary>Harts (interpreted, or with the region JIT when given options) on 4 MiB of RAM at 0x8000_0000 with a test device at 0x1000_0000 and a manual clock.</summary>
 internal sealed unsafe class TestMachine : IDisposable
 {
     public const ulong RamBase = 0x8000_0000;
     public const ulong RamSize = 4 << 20;
     public const ulong DeviceBase = 0x1000_0000;
 
-    public TestMachine(ISupervisorCallHandler? supervisorCalls = null, int harts = 1)
+    public TestMachine(ISupervisorCallHandler? supervisorCalls = null, int harts = 1, JitOptions? jit = null)
     {
         Ram = new GuestRam(RamBase, RamSize);
         Bus = new PhysicalBus(Ram);
@@ -22,7 +23,7 @@ internal sealed unsafe class TestMachine : IDisposable
         Harts = new Hart[harts];
         for (int i = 0; i < harts; i++)
         {
-            Harts[i] = new Hart(i, Environment);
+            Harts[i] = new Hart(i, Environment, jit);
         }
     }
 

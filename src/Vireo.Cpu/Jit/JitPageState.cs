@@ -1,0 +1,31 @@
+namespace Vireo.Cpu.Jit;
+
+/// <summary>What the JIT keeps per decoded page: samples, seeds asked for, regions installed and the slots they cover.</summary>
+internal sealed class JitPageState
+{
+    private readonly ulong[] _covered = new ulong[2048 / 64];
+
+    public JitPageState(RegionJit owner)
+    {
+        Owner = owner;
+    }
+
+    /// <summary>The JIT whose code table holds this page's regions.</summary>
+    public RegionJit Owner { get; }
+
+    /// <summary>Run-loop samples that landed on the page outside compiled code.</summary>
+    public int Samples { get; set; }
+
+    /// <summary>True while a compile for this page is queued or running (one at a time per page).</summary>
+    public bool CompilePending { get; set; }
+
+    /// <summary>Page offsets regions were asked for (compiled or refused), so none is compiled twice.</summary>
+    public HashSet<int> Seeds { get; } = [];
+
+    /// <summary>The installed regions and their indices in the owner's code table (which keeps the code alive).</summary>
+    public List<(CompiledRegion Region, int Index)> Regions { get; } = [];
+
+    public bool Covers(int offset) => (_covered[offset >> 7] & (1UL << ((offset >> 1) & 63))) != 0;
+
+    public void Cover(int offset) => _covered[offset >> 7] |= 1UL << ((offset >> 1) & 63);
+}

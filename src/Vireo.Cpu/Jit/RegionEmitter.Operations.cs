@@ -1,0 +1,364 @@
+using System.Reflection.Emit;
+using Vireo.Cpu.Decoding;
+using Vireo.Cpu.State;
+
+namespace Vireo.Cpu.Jit;
+
+/// <summary>The instruction translations: integer ALU, loads and stores through the TLB, branches and jumps.</summary>
+internal sealed unsafe partial class RegionEmitter
+{
+    private void EmitAlu(JitOp op, DecodedInstruction d)
+    {
+        int rs1 = d.Rs1;
+        int rs2 = d.Rs2;
+        long imm = d.Imm;
+        switch (op)
+        {
+            case JitOp.Addi: Binary(rs1, imm, OpCodes.Add, d.Rd); break;
+            case JitOp.Xori: Binary(rs1, imm, OpCodes.Xor, d.Rd); break;
+            case JitOp.Ori: Binary(rs1, imm, OpCodes.Or, d.Rd); break;
+            case JitOp.Andi: Binary(rs1, imm, OpCodes.And, d.Rd); break;
+            case JitOp.Slti: Compare(rs1, () => _il.Emit(OpCodes.Ldc_I8, imm), OpCodes.Clt, d.Rd); break;
+            case JitOp.Sltiu: Compare(rs1, () => _il.Emit(OpCodes.Ldc_I8, imm), OpCodes.Clt_Un, d.Rd); break;
+            case JitOp.Slli: ShiftImmediate(rs1, (int)imm, OpCodes.Shl, d.Rd); break;
+            case JitOp.Srli: ShiftImmediate(rs1, (int)imm, OpCodes.Shr_Un, d.Rd); break;
+            case JitOp.Srai: ShiftImmediate(rs1, (int)imm, OpCodes.Shr, d.Rd); break;
+            case JitOp.Add: Binary(rs1, rs2, OpCodes.Add, d.Rd); break;
+            case JitOp.Sub: Binary(rs1, rs2, OpCodes.Sub, d.Rd); break;
+            case JitOp.Xor: Binary(rs1, rs2, OpCodes.Xor, d.Rd); break;
+            case JitOp.Or: Binary(rs1, rs2, OpCodes.Or, d.Rd); break;
+            case JitOp.And: Binary(rs1, rs2, OpCodes.And, d.Rd); break;
+            case JitOp.Mul: Binary(rs1, rs2, OpCodes.Mul, d.Rd); break;
+            case JitOp.Slt: Compare(rs1, () => PushX(rs2), OpCodes.Clt, d.Rd); break;
+            case JitOp.Sltu: Compare(rs1, () => PushX(rs2), OpCodes.Clt_Un, d.Rd); break;
+            case JitOp.Sll: ShiftRegister(rs1, rs2, 63, OpCodes.Shl, word: false, d.Rd); break;
+            case JitOp.Srl: ShiftRegister(rs1, rs2, 63, OpCodes.Shr_Un, word: false, d.Rd); break;
+            case JitOp.Sra: ShiftRegister(rs1, rs2, 63, OpCodes.Shr, word: false, d.Rd); break;
+            case JitOp.Sllw: ShiftRegister(rs1, rs2, 31, OpCodes.Shl, word: true, d.Rd); break;
+            case JitOp.Srlw: ShiftRegister(rs1, rs2, 31, OpCodes.Shr_Un, word: true, d.Rd); break;
+            case JitOp.Sraw: ShiftRegister(rs1, rs2, 31, OpCodes.Shr, word: true, d.Rd); break;
+            case JitOp.Addiw:
+                SetX(d.Rd, () => { PushWord(rs1); _il.Emit(OpCodes.Ldc_I4, (int)imm); _il.Emit(OpCodes.Add); _il.Emit(OpCodes.Conv_I8); });
+                break;
+            case JitOp.Slliw:
+                SetX(d.Rd, () => { PushWord(rs1); _il.Emit(OpCodes.Ldc_I4, (int)imm); _il.Emit(OpCodes.Shl); _il.Emit(OpCodes.Conv_I8); });
+                break;
+            case JitOp.Srliw:
+                SetX(d.Rd, () => { PushWord(rs1); _il.Emit(OpCodes.Ldc_I4, (int)imm); _il.Emit(OpCodes.Shr_Un); _il.Emit(OpCodes.Conv_I8); });
+                break;
+            case JitOp.Sraiw:
+                SetX(d.Rd, () => { PushWord(rs1); _il.Emit(OpCodes.Ldc_I4, (int)imm); _il.Emit(OpCodes.Shr); _il.Emit(OpCodes.Conv_I8); });
+                break;
+            case JitOp.Addw: WordBinary(rs1, rs2, OpCodes.Add, d.Rd); break;
+            case JitOp.Subw: WordBinary(rs1, rs2, OpCodes.Sub, d.Rd); break;
+            case JitOp.Mulw: WordBinary(rs1, rs2, OpCodes.Mul, d.Rd); break;
+            case JitOp.Sh1add: ShiftAdd(rs1, rs2, 1, d.Rd); break;
+            case JitOp.Sh2add: ShiftAdd(rs1, rs2, 2, d.Rd); break;
+            case JitOp.Sh3add: ShiftAdd(rs1, rs2, 3, d.Rd); break;
+            case JitOp.AddUw:
+                SetX(d.Rd, () => { PushX(rs1); _il.Emit(OpCodes.Conv_U4); _il.Emit(OpCodes.Conv_U8); PushX(rs2); _il.Emit(OpCodes.Add); });
+                break;
+            case JitOp.Andn: InvertedBinary(rs1, rs2, OpCodes.And, d.Rd); break;
+            case JitOp.Orn: InvertedBinary(rs1, rs2, OpCodes.Or, d.Rd); break;
+            case JitOp.Xnor: InvertedBinary(rs1, rs2, OpCodes.Xor, d.Rd); break;
+            case JitOp.SextB: Convert(rs1, OpCodes.Conv_I1, OpCodes.Conv_I8, d.Rd); break;
+            case JitOp.SextH: Convert(rs1, OpCodes.Conv_I2, OpCodes.Conv_I8, d.Rd); break;
+            case JitOp.ZextH: Convert(rs1, OpCodes.Conv_U2, OpCodes.Conv_U8, d.Rd); break;
+            default: throw new InvalidOperationException($"No ALU emitter for {op}.");
+        }
+    }
+
+    private void Binary(int rs1, long imm, OpCode op, int rd) =>
+        SetX(rd, () => { PushX(rs1); _il.Emit(OpCodes.Ldc_I8, imm); _il.Emit(op); });
+
+    private void Binary(int rs1, int rs2, OpCode op, int rd) =>
+        SetX(rd, () => { PushX(rs1); PushX(rs2); _il.Emit(op); });
+
+    private void InvertedBinary(int rs1, int rs2, OpCode op, int rd) =>
+        SetX(rd, () =>
+        {
+            PushX(rs1);
+            PushX(rs2);
+            if (op == OpCodes.Xor)
+            {
+                _il.Emit(op);
+                _il.Emit(OpCodes.Not);
+            }
+            else
+            {
+                _il.Emit(OpCodes.Not);
+                _il.Emit(op);
+            }
+        });
+
+    private void Compare(int rs1, Action pushRight, OpCode compare, int rd) =>
+        SetX(rd, () => { PushX(rs1); pushRight(); _il.Emit(compare); _il.Emit(OpCodes.Conv_U8); });
+
+    private void ShiftImmediate(int rs1, int amount, OpCode shift, int rd) =>
+        SetX(rd, () => { PushX(rs1); _il.Emit(OpCodes.Ldc_I4, amount); _il.Emit(shift); });
+
+    private void ShiftRegister(int rs1, int rs2, int mask, OpCode shift, bool word, int rd) =>
+        SetX(rd, () =>
+        {
+            if (word)
+            {
+                PushWord(rs1);
+            }
+            else
+            {
+                PushX(rs1);
+            }
+
+            PushX(rs2);
+            _il.Emit(OpCodes.Conv_I4);
+            _il.Emit(OpCodes.Ldc_I4, mask);
+            _il.Emit(OpCodes.And);
+            _il.Emit(shift);
+            if (word)
+            {
+                _il.Emit(OpCodes.Conv_I8);
+            }
+        });
+
+    private void WordBinary(int rs1, int rs2, OpCode op, int rd) =>
+        SetX(rd, () => { PushWord(rs1); PushWord(rs2); _il.Emit(op); _il.Emit(OpCodes.Conv_I8); });
+
+    private void ShiftAdd(int rs1, int rs2, int amount, int rd) =>
+        SetX(rd, () => { PushX(rs1); _il.Emit(OpCodes.Ldc_I4, amount); _il.Emit(OpCodes.Shl); PushX(rs2); _il.Emit(OpCodes.Add); });
+
+    private void Convert(int rs1, OpCode narrow, OpCode widen, int rd) =>
+        SetX(rd, () => { PushX(rs1); _il.Emit(narrow); _il.Emit(widen); });
+
+    /// <summary>Pushes the low 32 bits of x<paramref name="index"/> as an int32.</summary>
+    private void PushWord(int index)
+    {
+        PushX(index);
+        _il.Emit(OpCodes.Conv_I4);
+    }
+
+    /// <summary>
+    /// A load: the read-TLB hit path inline (same tag and in-page check as the interpreter's), anything else through
+    /// the interpreter handler, which takes the miss, the device access or the fault.
+    /// </summary>
+    private void EmitLoad(RegionInstruction instruction, int index)
+    {
+        DecodedInstruction d = instruction.Decoded;
+        (int size, OpCode load, OpCode widen) = instruction.Op switch
+        {
+            JitOp.Lb => (1, OpCodes.Ldind_I1, OpCodes.Conv_I8),
+            JitOp.Lh => (2, OpCodes.Ldind_I2, OpCodes.Conv_I8),
+            JitOp.Lw => (4, OpCodes.Ldind_I4, OpCodes.Conv_I8),
+            JitOp.Ld => (8, OpCodes.Ldind_I8, OpCodes.Nop),
+            JitOp.Lbu => (1, OpCodes.Ldind_U1, OpCodes.Conv_U8),
+            JitOp.Lhu => (2, OpCodes.Ldind_U2, OpCodes.Conv_U8),
+            _ => (4, OpCodes.Ldind_U4, OpCodes.Conv_U8),
+        };
+        FoldCount();
+        Label slow = _il.DefineLabel();
+        Label done = _il.DefineLabel();
+        EmitTlbLookup(d, size, _layout.ReadTlb, slow);
+
+        // x[rd] = *(T*)(entry[1] + address)
+        FieldAddress(HartLayout.X(d.Rd));
+        PushHost();
+        if (size > 1)
+        {
+            _il.Emit(OpCodes.Unaligned, (byte)1);
+        }
+
+        _il.Emit(load);
+        if (widen != OpCodes.Nop)
+        {
+            _il.Emit(widen);
+        }
+
+        _il.Emit(OpCodes.Stind_I8);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(slow);
+        CallHandler(instruction, index, leave: false);
+        _il.MarkLabel(done);
+    }
+
+    /// <summary>
+    /// A store: the write-TLB hit path inline when the page has no decoded code and no hart holds a reservation;
+    /// otherwise the interpreter handler, which also runs the store's side effects.
+    /// </summary>
+    private void EmitStore(RegionInstruction instruction, int index)
+    {
+        DecodedInstruction d = instruction.Decoded;
+        (int size, OpCode store, OpCode narrow) = instruction.Op switch
+        {
+            JitOp.Sb => (1, OpCodes.Stind_I1, OpCodes.Conv_U1),
+            JitOp.Sh => (2, OpCodes.Stind_I2, OpCodes.Conv_U2),
+            JitOp.Sw => (4, OpCodes.Stind_I4, OpCodes.Conv_U4),
+            _ => (8, OpCodes.Stind_I8, OpCodes.Nop),
+        };
+        FoldCount();
+        Label slow = _il.DefineLabel();
+        Label done = _il.DefineLabel();
+        EmitTlbLookup(d, size, _layout.WriteTlb, slow);
+
+        // entry = host address; side effects: CodeFlags[(host - RamPointer) >> 12] | *ReservationsActive
+        PushHost();
+        _il.Emit(OpCodes.Stloc, _entry);
+        FieldAddress(_layout.CodeFlags);
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Ldloc, _entry);
+        FieldAddress(_layout.RamPointer);
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_U1);
+        FieldAddress(_layout.ReservationsActive);
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Ldind_I4);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Brtrue, slow);
+
+        _il.Emit(OpCodes.Ldloc, _entry);
+        PushX(d.Rs2);
+        if (narrow != OpCodes.Nop)
+        {
+            _il.Emit(narrow);
+        }
+
+        if (size > 1)
+        {
+            _il.Emit(OpCodes.Unaligned, (byte)1);
+        }
+
+        _il.Emit(store);
+        _il.Emit(OpCodes.Br, done);
+        _il.MarkLabel(slow);
+        CallHandler(instruction, index, leave: false);
+        _il.MarkLabel(done);
+    }
+
+    /// <summary>
+    /// address = x[rs1] + imm; entry = tlb + (vpn % entries) * 16; jumps to <paramref name="miss"/> unless the tag
+    /// matches (vpn | DataSalt) and the access stays inside the page. Leaves the address and entry in locals.
+    /// </summary>
+    private void EmitTlbLookup(DecodedInstruction d, int size, int tlbOffset, Label miss)
+    {
+        PushX(d.Rs1);
+        if (d.Imm != 0)
+        {
+            _il.Emit(OpCodes.Ldc_I8, (long)d.Imm);
+            _il.Emit(OpCodes.Add);
+        }
+
+        _il.Emit(OpCodes.Stloc, _address);
+
+        FieldAddress(tlbOffset);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Ldc_I8, (long)(HartState.TlbEntries - 1));
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldc_I4, 4);
+        _il.Emit(OpCodes.Shl);
+        _il.Emit(OpCodes.Conv_I);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _entry);
+
+        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldind_I8);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        LoadField(_layout.DataSalt);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Bne_Un, miss);
+
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Ldc_I8, (long)(4096 - size));
+        _il.Emit(OpCodes.Bgt_Un, miss);
+    }
+
+    /// <summary>Pushes entry[1] + address: the host address of a TLB hit.</summary>
+    private void PushHost()
+    {
+        _il.Emit(OpCodes.Ldloc, _entry);
+        _il.Emit(OpCodes.Ldc_I4_8);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_I8);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Conv_U);
+    }
+
+    private void EmitBranch(RegionInstruction instruction)
+    {
+        DecodedInstruction d = instruction.Decoded;
+        bool near = instruction.Op >= JitOp.BeqNear;
+        JitOp kind = near ? instruction.Op - (JitOp.BeqNear - JitOp.Beq) : instruction.Op;
+
+        // Branch over the taken path on the inverse condition.
+        OpCode notTaken = kind switch
+        {
+            JitOp.Beq => OpCodes.Bne_Un,
+            JitOp.Bne => OpCodes.Beq,
+            JitOp.Blt => OpCodes.Bge,
+            JitOp.Bge => OpCodes.Blt,
+            JitOp.Bltu => OpCodes.Bge_Un,
+            _ => OpCodes.Blt_Un,
+        };
+        FoldCount();
+        Label fallThrough = _il.DefineLabel();
+        PushX(d.Rs1);
+        PushX(d.Rs2);
+        _il.Emit(notTaken, fallThrough);
+        if (near)
+        {
+            GoTo(instruction.Offset, instruction.Target);
+        }
+        else
+        {
+            ExitFar(() => PushPc(instruction.Offset + (long)d.Imm));
+        }
+
+        _il.MarkLabel(fallThrough);
+    }
+
+    /// <summary>JALR: the target is computed before the link register is written (rd may equal rs1).</summary>
+    private void EmitJalr(RegionInstruction instruction)
+    {
+        DecodedInstruction d = instruction.Decoded;
+        PushX(d.Rs1);
+        _il.Emit(OpCodes.Ldc_I8, (long)d.Imm);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldc_I8, ~1L);
+        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Stloc, _address);
+        SetX(d.Rd, () => PushPc(instruction.FallThrough));
+        StorePc(() => _il.Emit(OpCodes.Ldloc, _address));
+        Flush();
+
+        // Like Hart.JumpTo: the target's slot when it is on this page, else the redirect slot.
+        Label offPage = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Ldloc, _base);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _address);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Ldc_I8, 4096L);
+        _il.Emit(OpCodes.Bge_Un, offPage);
+        PushPointer(_slots);
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Ldc_I4_1);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Ldc_I4, sizeof(DecodedInstruction));
+        _il.Emit(OpCodes.Conv_I8);
+        _il.Emit(OpCodes.Mul);
+        _il.Emit(OpCodes.Conv_I);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(offPage);
+        PushRedirect();
+        _il.Emit(OpCodes.Ret);
+    }
+}

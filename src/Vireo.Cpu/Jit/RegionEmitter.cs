@@ -1,0 +1,407 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using Vireo.Cpu.Decoding;
+using Vireo.Cpu.Interpreter;
+using Vireo.Cpu.State;
+
+namespace Vireo.Cpu.Jit;
+
+/// <summary>
+/// Emits the IL of one region as a method with the slot-handler signature, so the run loop calls it like any handler.
+/// Registers stay in <see cref="HartState"/>; the pc is only written where something can observe it (calls into
+/// interpreter handlers and exits) and is formed from <see cref="HartState.FetchBase"/>, so one physical page mapped
+/// at several virtual addresses runs the same code correctly. Instructions retired are counted in a local and folded
+/// into <see cref="HartState.ExtraRetired"/> (and taken off <see cref="HartState.BlockLimit"/>) before anything that can
+/// observe them; loops check the block budget on every backward jump, so interrupts are still taken on time.
+/// </summary>
+internal sealed unsafe partial class RegionEmitter
+{
+    private static readonly Type s_slotPointer = typeof(DecodedInstruction*);
+    private static readonly Type[] s_parameters = [typeof(Hart), typeof(HartState*), typeof(DecodedInstruction*)];
+
+    /// <summary>Byte offset of the entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>).</summary>
+    public static readonly int EntryNumberOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rd));
+
+    private readonly Region _region;
+    private readonly nint _slots;
+    private readonly nint _copies;
+    private readonly HartLayout _layout;
+    private readonly ILGenerator _il;
+    private readonly DynamicMethod _method;
+    private readonly Label[] _labels;
+    private readonly Label _returnResult;
+    private readonly LocalBuilder _base;
+    private readonly LocalBuilder _pending;
+    private readonly LocalBuilder _address;
+    private readonly LocalBuilder _entry;
+    private readonly LocalBuilder _result;
+
+    // Instructions emitted since the last add to _pending: a compile-time count, folded in before any branch, call or exit.
+    private int _uncounted;
+
+    private RegionEmitter(Region region, nint slots, nint copies, HartLayout layout, string name)
+    {
+        _region = region;
+        _slots = slots;
+        _copies = copies;
+        _layout = layout;
+        _method = new DynamicMethod(name, s_slotPointer, s_parameters, typeof(Hart).Module, skipVisibility: true);
+        _il = _method.GetILGenerator(256 + (region.Instructions.Length * 48));
+        _labels = new Label[region.Instructions.Length];
+        for (int i = 0; i < _labels.Length; i++)
+        {
+            _labels[i] = _il.DefineLabel();
+        }
+
+        _returnResult = _il.DefineLabel();
+        _base = _il.DeclareLocal(typeof(long));
+        _pending = _il.DeclareLocal(typeof(long));
+        _address = _il.DeclareLocal(typeof(long));
+        _entry = _il.DeclareLocal(typeof(nint));
+        _result = _il.DeclareLocal(typeof(nint));
+    }
+
+    /// <summary>
+    /// Emits <paramref name="region"/> of the page whose slots start at <paramref name="slots"/>. Calls into interpreter
+    /// handlers pass <paramref name="copies"/>[i], a copy of instruction i's decoded slot that the caller keeps pinned
+    /// for as long as the method may run (the page's own slot may be the region's entry, or not decoded yet).
+    /// </summary>
+    public static DynamicMethod Emit(Region region, nint slots, nint copies, HartLayout layout, string name)
+    {
+        var emitter = new RegionEmitter(region, slots, copies, layout, name);
+        emitter.EmitMethod();
+        return emitter._method;
+    }
+
+    private void EmitMethod()
+    {
+        // A call with no state only makes the .NET JIT compile the method (on the compiler's thread, not the hart's).
+        Label run = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Brtrue, run);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(run);
+
+        LoadField(_layout.FetchBase);
+        _il.Emit(OpCodes.Stloc, _base);
+
+        // The run loop counts one instruction for the call itself.
+        _il.Emit(OpCodes.Ldc_I8, -1L);
+        _il.Emit(OpCodes.Stloc, _pending);
+
+        RegionInstruction[] instructions = _region.Instructions;
+        EmitEntryDispatch();
+        HashSet<int> leaders = FindLeaders();
+        for (int i = 0; i < instructions.Length; i++)
+        {
+            RegionInstruction instruction = instructions[i];
+            if (leaders.Contains(instruction.Offset))
+            {
+                // Other paths jump here with their own count folded in: the count so far belongs to this path only.
+                FoldCount();
+            }
+
+            _il.MarkLabel(_labels[i]);
+            _uncounted++;
+            bool fallsThrough = EmitInstruction(instruction, i);
+            if (fallsThrough)
+            {
+                int next = instruction.FallThrough;
+                bool adjacent = i + 1 < instructions.Length && instructions[i + 1].Offset == next;
+                if (!adjacent)
+                {
+                    GoTo(instruction.Offset, next);
+                }
+            }
+        }
+
+        _il.MarkLabel(_returnResult);
+        _il.Emit(OpCodes.Ldloc, _result);
+        _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>Jumps to the entry the slot the run loop called names in its <see cref="DecodedInstruction.Rd"/> byte.</summary>
+    private void EmitEntryDispatch()
+    {
+        int[] entries = _region.Entries;
+        if (entries.Length > 1)
+        {
+            var targets = new Label[entries.Length];
+            for (int i = 0; i < entries.Length; i++)
+            {
+                targets[i] = _labels[_region.IndexByOffset[entries[i]]];
+            }
+
+            _il.Emit(OpCodes.Ldarg_2);
+            _il.Emit(OpCodes.Ldc_I4, EntryNumberOffset);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ldind_U1);
+            _il.Emit(OpCodes.Switch, targets);
+        }
+
+        _il.Emit(OpCodes.Br, _labels[_region.IndexByOffset[_region.Seed]]);
+    }
+
+    /// <summary>Offsets control can reach other than by falling through from the instruction before: entries and jump targets.</summary>
+    private HashSet<int> FindLeaders()
+    {
+        var leaders = new HashSet<int>(_region.Entries);
+        RegionInstruction[] instructions = _region.Instructions;
+        for (int i = 0; i < instructions.Length; i++)
+        {
+            RegionInstruction instruction = instructions[i];
+            if (instruction.Op is JitOp.JalNear or (>= JitOp.BeqNear and <= JitOp.BgeuNear))
+            {
+                leaders.Add(instruction.Target);
+            }
+
+            if (i + 1 < instructions.Length && instructions[i + 1].Offset != instruction.FallThrough)
+            {
+                leaders.Add(instruction.FallThrough);
+                leaders.Add(instructions[i + 1].Offset);
+            }
+        }
+
+        return leaders;
+    }
+
+    /// <summary>Emits one instruction; returns whether control can reach its fall-through.</summary>
+    private bool EmitInstruction(RegionInstruction instruction, int index)
+    {
+        DecodedInstruction d = instruction.Decoded;
+        switch (instruction.Op)
+        {
+            case JitOp.Call:
+                CallHandler(instruction, index, leave: false);
+                return true;
+            case JitOp.CallAndLeave:
+                CallHandler(instruction, index, leave: true);
+                return false;
+            case JitOp.Nop:
+                return true;
+            case JitOp.Lui:
+                SetX(d.Rd, () => _il.Emit(OpCodes.Ldc_I8, (long)d.Imm));
+                return true;
+            case JitOp.Auipc:
+                SetX(d.Rd, () => PushPc(instruction.Offset + (long)d.Imm));
+                return true;
+            case >= JitOp.Addi and <= JitOp.ZextH:
+                EmitAlu(instruction.Op, d);
+                return true;
+            case >= JitOp.Lb and <= JitOp.Lwu:
+                EmitLoad(instruction, index);
+                return true;
+            case >= JitOp.Sb and <= JitOp.Sd:
+                EmitStore(instruction, index);
+                return true;
+            case >= JitOp.Beq and <= JitOp.BgeuNear:
+                EmitBranch(instruction);
+                return true;
+            case JitOp.Jal or JitOp.JalNear:
+                SetX(d.Rd, () => PushPc(instruction.FallThrough));
+                if (instruction.Op == JitOp.JalNear)
+                {
+                    GoTo(instruction.Offset, instruction.Target);
+                }
+                else
+                {
+                    ExitFar(() => PushPc(instruction.Offset + (long)d.Imm));
+                }
+
+                return false;
+            case JitOp.Jalr:
+                EmitJalr(instruction);
+                return false;
+            default:
+                throw new InvalidOperationException($"No emitter for {instruction.Op}.");
+        }
+    }
+
+    /// <summary>Continues at page offset <paramref name="target"/>: a jump inside the region (budget-checked when backward) or an exit to its slot.</summary>
+    private void GoTo(int from, int target)
+    {
+        FoldCount();
+        if (!_region.IndexByOffset.TryGetValue(target, out int index))
+        {
+            ExitToSlot(target);
+            return;
+        }
+
+        if (target <= from)
+        {
+            // remaining = BlockLimit - BlockExecuted; leave at the loop head when the budget is spent.
+            Label stay = _il.DefineLabel();
+            _il.Emit(OpCodes.Ldloc, _pending);
+            LoadField(_layout.BlockLimit);
+            LoadField(_layout.BlockExecuted);
+            _il.Emit(OpCodes.Sub);
+            _il.Emit(OpCodes.Blt, stay);
+            ExitToSlot(target);
+            _il.MarkLabel(stay);
+        }
+
+        _il.Emit(OpCodes.Br, _labels[index]);
+    }
+
+    /// <summary>Sets the pc to page offset <paramref name="offset"/>, publishes the count and returns that offset's slot (or the redirect slot past the page end).</summary>
+    private void ExitToSlot(int offset)
+    {
+        StorePc(() => PushPc(offset));
+        Flush();
+        if (offset < 4096)
+        {
+            PushPointer(_slots + ((nint)(offset >> 1) * sizeof(DecodedInstruction)));
+        }
+        else
+        {
+            PushRedirect();
+        }
+
+        _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>Sets the pc to the value <paramref name="pushTarget"/> pushes and leaves through the redirect slot.</summary>
+    private void ExitFar(Action pushTarget)
+    {
+        StorePc(pushTarget);
+        Flush();
+        PushRedirect();
+        _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>
+    /// Runs the instruction through its interpreter handler with the exact pc and count published; continues only
+    /// when the handler fell through and the block may go on.
+    /// </summary>
+    private void CallHandler(RegionInstruction instruction, int index, bool leave)
+    {
+        FoldCount();
+        Flush();
+        StorePc(() => PushPc(instruction.Offset));
+        nint slot = _copies + ((nint)index * sizeof(DecodedInstruction));
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_1);
+        PushPointer(slot);
+        PushPointer((nint)instruction.Decoded.Handler);
+        _il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, s_slotPointer, s_parameters, null);
+        if (leave)
+        {
+            _il.Emit(OpCodes.Ret);
+            return;
+        }
+
+        _il.Emit(OpCodes.Stloc, _result);
+        _il.Emit(OpCodes.Ldloc, _result);
+        PushPointer(slot + (instruction.Decoded.Length * 8));
+        _il.Emit(OpCodes.Bne_Un, _returnResult);
+
+        // EndBlock (a store into this page, a CSR write, a privilege change) or a spent budget: leave with the next slot.
+        LoadField(_layout.BlockLimit);
+        LoadField(_layout.BlockExecuted);
+        _il.Emit(OpCodes.Ble, _returnResult);
+    }
+
+    /// <summary>Adds the instructions emitted since the last fold to the runtime count.</summary>
+    private void FoldCount()
+    {
+        if (_uncounted == 0)
+        {
+            return;
+        }
+
+        _il.Emit(OpCodes.Ldloc, _pending);
+        _il.Emit(OpCodes.Ldc_I8, (long)_uncounted);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _pending);
+        _uncounted = 0;
+    }
+
+    /// <summary>Moves the runtime count into <see cref="HartState.ExtraRetired"/> and off the block budget.</summary>
+    private void Flush()
+    {
+        FoldCount();
+        AddToField(_layout.ExtraRetired, add: true);
+        AddToField(_layout.BlockLimit, add: false);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Stloc, _pending);
+    }
+
+    private void AddToField(int offset, bool add)
+    {
+        FieldAddress(offset);
+        _il.Emit(OpCodes.Dup);
+        _il.Emit(OpCodes.Ldind_I8);
+        _il.Emit(OpCodes.Ldloc, _pending);
+        _il.Emit(add ? OpCodes.Add : OpCodes.Sub);
+        _il.Emit(OpCodes.Stind_I8);
+    }
+
+    private void FieldAddress(int offset)
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        if (offset != 0)
+        {
+            _il.Emit(OpCodes.Ldc_I4, offset);
+            _il.Emit(OpCodes.Add);
+        }
+    }
+
+    private void LoadField(int offset)
+    {
+        FieldAddress(offset);
+        _il.Emit(OpCodes.Ldind_I8);
+    }
+
+    private void StorePc(Action pushValue)
+    {
+        FieldAddress(_layout.Pc);
+        pushValue();
+        _il.Emit(OpCodes.Stind_I8);
+    }
+
+    /// <summary>Pushes the guest virtual address of page offset <paramref name="offset"/> (which may lie off the page).</summary>
+    private void PushPc(long offset)
+    {
+        _il.Emit(OpCodes.Ldloc, _base);
+        if (offset != 0)
+        {
+            _il.Emit(OpCodes.Ldc_I8, offset);
+            _il.Emit(OpCodes.Add);
+        }
+    }
+
+    private void PushPointer(nint value)
+    {
+        _il.Emit(OpCodes.Ldc_I8, (long)value);
+        _il.Emit(OpCodes.Conv_U);
+    }
+
+    private void PushRedirect() => FieldAddress(_layout.Redirect);
+
+    /// <summary>Pushes x<paramref name="index"/> (x0 reads as the constant 0).</summary>
+    private void PushX(int index)
+    {
+        if (index == 0)
+        {
+            _il.Emit(OpCodes.Ldc_I8, 0L);
+            return;
+        }
+
+        LoadField(HartLayout.X(index));
+    }
+
+    /// <summary>Stores the value <paramref name="pushValue"/> pushes into x<paramref name="rd"/>; nothing for x0.</summary>
+    private void SetX(int rd, Action pushValue)
+    {
+        if (rd == HartState.SinkRegister)
+        {
+            return;
+        }
+
+        FieldAddress(HartLayout.X(rd));
+        pushValue();
+        _il.Emit(OpCodes.Stind_I8);
+    }
+}

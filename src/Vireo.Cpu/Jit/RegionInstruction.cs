@@ -1,0 +1,21 @@
+using Vireo.Cpu.Decoding;
+
+namespace Vireo.Cpu.Jit;
+
+/// <summary>One instruction of a region: where it is on its page, how the decoder decoded it and what the compiler emits.</summary>
+internal struct RegionInstruction
+{
+    /// <summary>Byte offset in the page.</summary>
+    public int Offset;
+
+    /// <summary>The decoder's slot for the instruction, exactly as the interpreter would hold it.</summary>
+    public DecodedInstruction Decoded;
+
+    public JitOp Op;
+
+    /// <summary>Offset of the instruction that follows in memory.</summary>
+    public readonly int FallThrough => Offset + Decoded.Length;
+
+    /// <summary>Offset of an in-page jump or branch target.</summary>
+    public readonly int Target => Offset + Decoded.Imm;
+}

@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using Vireo.Cpu.Decoding;
+using Vireo.Cpu.State;
+
+namespace Vireo.Cpu.Jit;
+
+/// <summary>
+/// Finds a region: decodes from the seed with the interpreter's decoder and follows fall-throughs, in-page branches
+/// and in-page jumps breadth-first, up to a size limit. Jumps off the page, indirect jumps and traps end a path.
+/// </summary>
+internal static unsafe class RegionScanner
+{
+    /// <summary>Most entry points per region (the entry number is kept in a byte of the slot).</summary>
+    public const int MaxEntries = 64;
+
+    /// <summary>Scans <paramref name="page"/> (a copy of the 4 KiB code page) from <paramref name="seed"/>; null when nothing there can be compiled.</summary>
+    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions)
+    {
+        var found = new Dictionary<int, RegionInstruction>();
+        var queue = new Queue<int>();
+        queue.Enqueue(seed);
+        while (queue.Count > 0 && found.Count < maxInstructions)
+        {
+            int offset = queue.Dequeue();
+            if ((uint)offset >= (uint)page.Length || (offset & 1) != 0 || found.ContainsKey(offset))
+            {
+                continue;
+            }
+
+            if (!TryDecode(page, offset, out RegionInstruction instruction))
+            {
+                continue;
+            }
+
+            found.Add(offset, instruction);
+            switch (instruction.Op)
+            {
+                case JitOp.CallAndLeave:
+                    break;
+                case JitOp.Jal or JitOp.Jalr:
+                    // A call (a link register named) returns to the next instruction, which becomes an entry.
+                    if (instruction.Decoded.Rd != HartState.SinkRegister)
+                    {
+                        queue.Enqueue(instruction.FallThrough);
+                    }
+
+                    break;
+                case JitOp.JalNear:
+                    queue.Enqueue(instruction.Target);
+                    break;
+                case >= JitOp.BeqNear and <= JitOp.BgeuNear:
+                    queue.Enqueue(instruction.FallThrough);
+                    queue.Enqueue(instruction.Target);
+                    break;
+                default:
+                    queue.Enqueue(instruction.FallThrough);
+                    break;
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return null;
+        }
+
+        RegionInstruction[] sorted = [.. found.Values];
+        Array.Sort(sorted, static (a, b) => a.Offset.CompareTo(b.Offset));
+        return new Region(seed, sorted, FindEntries(seed, sorted, found));
+    }
+
+    /// <summary>
+    /// Where control may come back into the region from the run loop: the seed, loop heads (a budget check leaves at
+    /// a backward jump's target) and the return points of calls.
+    /// </summary>
+    private static int[] FindEntries(int seed, RegionInstruction[] sorted, Dictionary<int, RegionInstruction> found)
+    {
+        var entries = new List<int> { seed };
+        foreach (RegionInstruction instruction in sorted)
+        {
+            int candidate = -1;
+            switch (instruction.Op)
+            {
+                case JitOp.JalNear or (>= JitOp.BeqNear and <= JitOp.BgeuNear) when instruction.Target <= instruction.Offset:
+                    candidate = instruction.Target;
+                    break;
+                case JitOp.Jal or JitOp.Jalr when instruction.Decoded.Rd != HartState.SinkRegister:
+                    candidate = instruction.FallThrough;
+                    break;
+            }
+
+            if (candidate >= 0 && found.ContainsKey(candidate) && !entries.Contains(candidate) && entries.Count < MaxEntries)
+            {
+                entries.Add(candidate);
+            }
+        }
+
+        return [.. entries];
+    }
+
+    private static bool TryDecode(ReadOnlySpan<byte> page, int offset, out RegionInstruction instruction)
+    {
+        instruction = default;
+        instruction.Offset = offset;
+        ushort low = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
+        DecodedInstruction decoded = default;
+        if ((low & 3) != 3)
+        {
+            Decoder.DecodeCompressed(low, &decoded, offset);
+        }
+        else if (offset + 4 <= page.Length)
+        {
+            Decoder.Decode(BinaryPrimitives.ReadUInt32LittleEndian(page[offset..]), &decoded, offset);
+        }
+        else
+        {
+            // Straddles the page end: the interpreter decodes it afresh each time.
+            return false;
+        }
+
+        instruction.Decoded = decoded;
+        instruction.Op = JitOpTable.Of(decoded.Handler);
+        return true;
+    }
+}

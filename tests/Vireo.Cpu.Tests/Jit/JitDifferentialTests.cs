@@ -1,0 +1,218 @@
+using Vireo.Cpu.Interpreter;
+using Vireo.Cpu.Jit;
+using Vireo.Cpu.Tests.Support;
+using static Vireo.Cpu.Tests.Support.Asm;
+
+namespace Vireo.Cpu.Tests.Jit;
+
+/// <summary>
+/// Random programs (integer ALU, loads and stores, forward branches, loops, instructions the JIT hands to the
+/// interpreter) run on an interpreted hart and on a hart that compiles every page it samples; registers, memory, the pc
+/// and the instruction count must come out the same.
+/// </summary>
+public sealed class JitDifferentialTests
+{
+    private const ulong DataBase = TestMachine.RamBase + 0x10000;
+    private const int DataRegister = 10;
+    private const int CounterRegister = 16;
+
+    // Starts near a page end, so loops straddle the boundary (far branches, page fall-through).
+    private const ulong CodeBase = TestMachine.RamBase + 0xE00;
+
+    [Fact]
+    public void Random_programs_give_the_same_state_compiled_and_interpreted()
+    {
+        var random = new Random(20261124);
+        for (int program = 0; program < 150; program++)
+        {
+            uint[] code = Generate(random, out int endOffset);
+            ulong[] registers = new ulong[16];
+            for (int i = 1; i < registers.Length; i++)
+            {
+                registers[i] = random.Next(4) == 0 ? (ulong)random.Next(-64, 64) : (ulong)random.NextInt64() * 3;
+            }
+
+            byte[] data = new byte[4096];
+            random.NextBytes(data);
+            ulong end = CodeBase + (ulong)endOffset;
+
+            using var interpreted = new TestMachine();
+            using var compiled = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
+            Prepare(interpreted, code, registers, data);
+            Prepare(compiled, code, registers, data);
+            Run(interpreted.Hart, end, jit: false);
+            Run(compiled.Hart, end, jit: true);
+
+            for (int r = 1; r < 32; r++)
+            {
+                Assert.True(interpreted.X(r) == compiled.X(r), $"program {program}: x{r} is {compiled.X(r):x} compiled, {interpreted.X(r):x} interpreted");
+            }
+
+            Assert.Equal(interpreted.Hart.InstructionsRetired, compiled.Hart.InstructionsRetired);
+            for (int i = 0; i < data.Length; i += 8)
+            {
+                Assert.True(interpreted.Read64(DataBase + (ulong)i) == compiled.Read64(DataBase + (ulong)i), $"program {program}: data at +{i:x} differs");
+            }
+
+            Assert.True(compiled.Hart.Jit!.RegionsInstalled > 0, $"program {program}: nothing was compiled");
+        }
+    }
+
+    [Fact]
+    public void Store_into_a_compiled_loop_runs_the_new_instruction_on_the_next_iteration()
+    {
+        using var m = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
+        ulong patched = CodeBase + 12;
+        uint replacement = Addi(5, 5, 100);
+        uint[] code =
+        [
+            Addi(CounterRegister, 0, 3), // 0
+            Lui(7, (int)(replacement >> 12) + ((replacement & 0x800) != 0 ? 1 : 0)), // 4
+            Addi(7, 7, (int)(replacement & 0xFFF)), // 8: x7 = replacement
+            Addi(5, 5, 1), // 12: patched on the first iteration
+            Sw(7, 8, 0), // 16: *(x8) = replacement
+            Addi(CounterRegister, CounterRegister, -1), // 20
+            Bne(CounterRegister, 0, -12), // 24: back to 12
+            Wfi, // 28
+        ];
+        m.Load(CodeBase, code);
+        m.Hart.SetRegister(8, patched);
+        m.Hart.Pc = CodeBase;
+        Run(m.Hart, CodeBase + 32, jit: true);
+
+        // First pass adds 1, then the store replaces the addi: 1 + 100 + 100.
+        Assert.Equal(201ul, m.X(5));
+    }
+
+    private static uint Wfi => 0x10500073;
+
+    private static void Prepare(TestMachine m, uint[] code, ulong[] registers, byte[] data)
+    {
+        m.Load(CodeBase, code);
+        m.Ram.TryWrite(DataBase, data);
+        for (int i = 1; i < registers.Length; i++)
+        {
+            m.Hart.SetRegister(i, registers[i]);
+        }
+
+        m.Hart.SetRegister(DataRegister, DataBase);
+        m.Hart.Pc = CodeBase;
+    }
+
+    /// <summary>Runs until the pc reaches <paramref name="end"/> (just past the final wfi, which ends a block).</summary>
+    private static void Run(Hart hart, ulong end, bool jit)
+    {
+        for (int blocks = 0; hart.Pc != end; blocks++)
+        {
+            Assert.True(blocks < 100_000, $"the hart never reached {end:x} (pc {hart.Pc:x})");
+            hart.RunBlock(jit ? 97 : 1000);
+            if (jit)
+            {
+                hart.Jit!.AfterBlock();
+            }
+        }
+    }
+
+    /// <summary>Loops of random bodies; ends with wfi. <paramref name="endOffset"/> is the offset just past it.</summary>
+    private static uint[] Generate(Random random, out int endOffset)
+    {
+        var code = new List<uint>();
+        int loops = random.Next(1, 5);
+        for (int loop = 0; loop < loops; loop++)
+        {
+            code.Add(Addi(CounterRegister, 0, random.Next(1, 6)));
+            int head = code.Count;
+            int length = random.Next(3, 16);
+            while (code.Count - head < length)
+            {
+                if (random.Next(6) == 0)
+                {
+                    // A forward branch over one or two instructions of the body.
+                    int skip = random.Next(1, 3);
+                    code.Add(B((uint)new[] { 0, 1, 4, 5, 6, 7 }[random.Next(6)], Source(random), Source(random), (skip + 1) * 4));
+                    for (int i = 0; i < skip; i++)
+                    {
+                        code.Add(RandomStraight(random));
+                    }
+                }
+                else
+                {
+                    code.Add(RandomStraight(random));
+                }
+            }
+
+            code.Add(Addi(CounterRegister, CounterRegister, -1));
+            code.Add(Bne(CounterRegister, 0, (head - code.Count) * 4));
+        }
+
+        code.Add(Wfi);
+        endOffset = code.Count * 4;
+        return [.. code];
+    }
+
+    private static uint RandomStraight(Random random)
+    {
+        int rd = Destination(random);
+        int rs1 = Source(random);
+        int rs2 = Source(random);
+        int offset = random.Next(0, 4088);
+        return random.Next(10) switch
+        {
+            0 or 1 => I(0x13, (uint)new[] { 0, 2, 3, 4, 6, 7 }[random.Next(6)], rd, rs1, random.Next(-2048, 2048) & 0xFFF),
+            2 => I(0x13, random.Next(2) == 0 ? 1u : 5u, rd, rs1, random.Next(64) | (random.Next(2) == 0 ? 0 : 0x400)) is var shift && ((shift >> 12) & 7) == 1 ? shift & ~0x4000_0000u : shift,
+            3 => Op32((uint)new[] { 0, 1, 5 }[random.Next(3)], random.Next(2) == 0 ? 0u : (random.Next(2) == 0 ? 0x20u : 0x01u), rd, rs1, rs2) is var op32 && IsValidOp32(op32) ? op32 : Addiw(rd, rs1, random.Next(-2048, 2048)),
+            4 => Op((uint)random.Next(8), new[] { 0u, 0x20u, 0x01u, 0x10u, 0x05u }[random.Next(5)], rd, rs1, rs2) is var op && IsValidOp(op) ? op : Add(rd, rs1, rs2),
+            5 => I(0x1B, (uint)new[] { 0, 1, 5 }[random.Next(3)], rd, rs1, random.Next(32) | (random.Next(2) == 0 ? 0 : 0x400)) is var w && IsValidOpImm32(w) ? w : Addiw(rd, rs1, 7),
+            6 => Load((uint)new[] { 0, 1, 2, 3, 4, 5, 6 }[random.Next(7)], rd, DataRegister, offset),
+            7 => Store((uint)random.Next(4), DataRegister, rs2, offset),
+            8 => random.Next(3) switch
+            {
+                0 => Lui(rd, random.Next(1 << 20)),
+                1 => Auipc(rd, random.Next(1 << 20)),
+                _ => Csrrw(rd, 0x340, rs1), // mscratch: runs through the interpreter's handler
+            },
+            _ => Op(0, 0, rd, rs1, rs2),
+        };
+    }
+
+    private static bool IsValidOp(uint insn)
+    {
+        uint funct3 = (insn >> 12) & 7;
+        return (insn >> 25) switch
+        {
+            0x00 or 0x01 => true,
+            0x20 => funct3 is 0 or 4 or 5 or 6 or 7,
+            0x10 => funct3 is 2 or 4 or 6,
+            0x05 => funct3 >= 4,
+            _ => false,
+        };
+    }
+
+    private static bool IsValidOp32(uint insn)
+    {
+        uint funct3 = (insn >> 12) & 7;
+        return (insn >> 25) switch
+        {
+            0x00 => funct3 is 0 or 1 or 5,
+            0x20 => funct3 is 0 or 5,
+            0x01 => funct3 is 0 or 4 or 5 or 6 or 7,
+            _ => false,
+        };
+    }
+
+    private static bool IsValidOpImm32(uint insn)
+    {
+        uint funct3 = (insn >> 12) & 7;
+        uint funct7 = insn >> 25;
+        return funct3 == 0 || (funct3 == 1 && funct7 == 0) || (funct3 == 5 && funct7 is 0 or 0x20);
+    }
+
+    private static int Destination(Random random)
+    {
+        // Never the data pointer or the loop counter.
+        int rd = random.Next(0, 16);
+        return rd is DataRegister or CounterRegister ? 5 : rd;
+    }
+
+    private static int Source(Random random) => random.Next(0, 17);
+}
