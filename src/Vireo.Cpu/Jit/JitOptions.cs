@@ -7,7 +7,7 @@ public sealed class JitOptions
     /// Samples (one per run-loop block of ~1024 instructions) a decoded page must collect before its code is compiled.
     /// 0 compiles at the first sample.
     /// </summary>
-    public int Threshold { get; init; } = 32;
+    public int Threshold { get; init; } = 64;
 
     /// <summary>Most instructions in one compiled region (bounds compile time and code size).</summary>
     public int MaxRegionInstructions { get; init; } = 256;
