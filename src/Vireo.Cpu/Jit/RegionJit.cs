@@ -43,6 +43,11 @@ internal sealed unsafe class RegionJit
     /// <summary>Compiled regions thrown away because their page changed before they could be installed.</summary>
     public long RegionsDiscarded { get; private set; }
 
+    /// <summary>Regions whose compilation failed (they stay interpreted).</summary>
+    public long RegionsFailed => Interlocked.Read(ref _regionsFailed);
+
+    private long _regionsFailed;
+
     /// <summary>Total wall time spent compiling for this hart.</summary>
     public TimeSpan CompileTime => TimeSpan.FromTicks(Interlocked.Read(ref _compileTicks));
 
@@ -78,7 +83,19 @@ internal sealed unsafe class RegionJit
     /// <summary>Compiles <paramref name="request"/> (on the compile queue's thread) and hands the result to the hart.</summary>
     public void CompileAndPost(CompileRequest request)
     {
-        _ready.Enqueue((request, Compile(request)));
+        CompiledRegion? compiled;
+        try
+        {
+            compiled = Compile(request);
+        }
+        catch (Exception e) when (e is InvalidProgramException or InvalidOperationException or NotSupportedException)
+        {
+            // A translation the .NET JIT refuses must not take the process down: the code stays interpreted.
+            Interlocked.Increment(ref _regionsFailed);
+            compiled = null;
+        }
+
+        _ready.Enqueue((request, compiled));
         Interlocked.Increment(ref _readyCount);
     }
 
