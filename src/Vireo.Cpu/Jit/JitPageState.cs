@@ -1,9 +1,12 @@
+using Vireo.Cpu.Decoding;
+using Vireo.Cpu.Interpreter;
+
 namespace Vireo.Cpu.Jit;
 
 /// <summary>What the JIT keeps per decoded page: samples, seeds asked for, regions installed and the slots they cover.</summary>
 internal sealed class JitPageState
 {
-    private readonly ulong[] _covered = new ulong[2048 / 64];
+    private readonly ulong[] _covered = new ulong[DecodedPage.SlotCount / 64];
 
     public JitPageState(RegionJit owner)
     {
@@ -22,8 +25,11 @@ internal sealed class JitPageState
     /// <summary>Page offsets regions were asked for (compiled or refused), so none is compiled twice.</summary>
     public HashSet<int> Seeds { get; } = [];
 
-    /// <summary>The installed regions and their indices in the owner's code table (which keeps the code alive).</summary>
-    public List<(CompiledRegion Region, int Index)> Regions { get; } = [];
+    /// <summary>
+    /// The installed regions: their indices in the owner's code table (which keeps the code alive) and the pinned slot
+    /// copies their code reads.
+    /// </summary>
+    public List<(int Index, DecodedInstruction[] Copies)> Regions { get; } = [];
 
     public bool Covers(int offset) => (_covered[offset >> 7] & (1UL << ((offset >> 1) & 63))) != 0;
 

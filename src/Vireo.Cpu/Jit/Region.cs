@@ -31,6 +31,4 @@ internal sealed class Region
 
     /// <summary>Index into <see cref="Instructions"/> by page offset.</summary>
     public Dictionary<int, int> IndexByOffset { get; } = [];
-
-    public bool Contains(int offset) => IndexByOffset.ContainsKey(offset);
 }

@@ -1,4 +1,5 @@
 using System.Reflection.Emit;
+using Vireo.Core.Memory;
 using Vireo.Cpu.Decoding;
 using Vireo.Cpu.State;
 
@@ -153,30 +154,24 @@ internal sealed unsafe partial class RegionEmitter
             JitOp.Lhu => (2, OpCodes.Ldind_U2, OpCodes.Conv_U8),
             _ => (4, OpCodes.Ldind_U4, OpCodes.Conv_U8),
         };
-        FoldCount();
-        Label slow = _il.DefineLabel();
-        Label done = _il.DefineLabel();
-        EmitTlbLookup(d, size, _layout.ReadTlb, slow);
-
-        // x[rd] = *(T*)(entry[1] + address)
-        FieldAddress(HartLayout.X(d.Rd));
-        PushHost();
-        if (size > 1)
+        EmitMemoryAccess(instruction, index, size, _layout.ReadTlb, _ =>
         {
-            _il.Emit(OpCodes.Unaligned, (byte)1);
-        }
+            // x[rd] = *(T*)(entry[1] + address)
+            FieldAddress(HartLayout.X(d.Rd));
+            PushHost();
+            if (size > 1)
+            {
+                _il.Emit(OpCodes.Unaligned, (byte)1);
+            }
 
-        _il.Emit(load);
-        if (widen != OpCodes.Nop)
-        {
-            _il.Emit(widen);
-        }
+            _il.Emit(load);
+            if (widen != OpCodes.Nop)
+            {
+                _il.Emit(widen);
+            }
 
-        _il.Emit(OpCodes.Stind_I8);
-        _il.Emit(OpCodes.Br, done);
-        _il.MarkLabel(slow);
-        CallHandler(instruction, index, leave: false);
-        _il.MarkLabel(done);
+            _il.Emit(OpCodes.Stind_I8);
+        });
     }
 
     /// <summary>
@@ -193,43 +188,54 @@ internal sealed unsafe partial class RegionEmitter
             JitOp.Sw => (4, OpCodes.Stind_I4, OpCodes.Conv_U4),
             _ => (8, OpCodes.Stind_I8, OpCodes.Nop),
         };
+        EmitMemoryAccess(instruction, index, size, _layout.WriteTlb, slow =>
+        {
+            // entry = host address; side effects: CodeFlags[(host - RamPointer) >> 12] | *ReservationsActive
+            PushHost();
+            _il.Emit(OpCodes.Stloc, _entry);
+            FieldAddress(_layout.CodeFlags);
+            _il.Emit(OpCodes.Ldind_I);
+            _il.Emit(OpCodes.Ldloc, _entry);
+            FieldAddress(_layout.RamPointer);
+            _il.Emit(OpCodes.Ldind_I);
+            _il.Emit(OpCodes.Sub);
+            _il.Emit(OpCodes.Ldc_I4, 12);
+            _il.Emit(OpCodes.Shr_Un);
+            _il.Emit(OpCodes.Add);
+            _il.Emit(OpCodes.Ldind_U1);
+            FieldAddress(_layout.ReservationsActive);
+            _il.Emit(OpCodes.Ldind_I);
+            _il.Emit(OpCodes.Ldind_I4);
+            _il.Emit(OpCodes.Or);
+            _il.Emit(OpCodes.Brtrue, slow);
+
+            _il.Emit(OpCodes.Ldloc, _entry);
+            PushX(d.Rs2);
+            if (narrow != OpCodes.Nop)
+            {
+                _il.Emit(narrow);
+            }
+
+            if (size > 1)
+            {
+                _il.Emit(OpCodes.Unaligned, (byte)1);
+            }
+
+            _il.Emit(store);
+        });
+    }
+
+    /// <summary>
+    /// The frame of a load or store: the TLB lookup, the hit path <paramref name="emitHit"/> emits (it may jump to the
+    /// label it gets to give up), and the interpreter handler for everything else.
+    /// </summary>
+    private void EmitMemoryAccess(RegionInstruction instruction, int index, int size, int tlbOffset, Action<Label> emitHit)
+    {
         FoldCount();
         Label slow = _il.DefineLabel();
         Label done = _il.DefineLabel();
-        EmitTlbLookup(d, size, _layout.WriteTlb, slow);
-
-        // entry = host address; side effects: CodeFlags[(host - RamPointer) >> 12] | *ReservationsActive
-        PushHost();
-        _il.Emit(OpCodes.Stloc, _entry);
-        FieldAddress(_layout.CodeFlags);
-        _il.Emit(OpCodes.Ldind_I);
-        _il.Emit(OpCodes.Ldloc, _entry);
-        FieldAddress(_layout.RamPointer);
-        _il.Emit(OpCodes.Ldind_I);
-        _il.Emit(OpCodes.Sub);
-        _il.Emit(OpCodes.Ldc_I4, 12);
-        _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ldind_U1);
-        FieldAddress(_layout.ReservationsActive);
-        _il.Emit(OpCodes.Ldind_I);
-        _il.Emit(OpCodes.Ldind_I4);
-        _il.Emit(OpCodes.Or);
-        _il.Emit(OpCodes.Brtrue, slow);
-
-        _il.Emit(OpCodes.Ldloc, _entry);
-        PushX(d.Rs2);
-        if (narrow != OpCodes.Nop)
-        {
-            _il.Emit(narrow);
-        }
-
-        if (size > 1)
-        {
-            _il.Emit(OpCodes.Unaligned, (byte)1);
-        }
-
-        _il.Emit(store);
+        EmitTlbLookup(instruction.Decoded, size, tlbOffset, slow);
+        emitHit(slow);
         _il.Emit(OpCodes.Br, done);
         _il.MarkLabel(slow);
         CallHandler(instruction, index, leave: false);
@@ -345,7 +351,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _address);
         _il.Emit(OpCodes.Ldloc, _address);
-        _il.Emit(OpCodes.Ldc_I8, 4096L);
+        _il.Emit(OpCodes.Ldc_I8, (long)GuestRam.PageSize);
         _il.Emit(OpCodes.Bge_Un, offPage);
         PushPointer(_slots);
         _il.Emit(OpCodes.Ldloc, _address);

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using Vireo.Core.Memory;
 using Vireo.Cpu.Decoding;
 using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.State;
@@ -20,7 +21,7 @@ internal sealed unsafe partial class RegionEmitter
     private static readonly Type[] s_parameters = [typeof(Hart), typeof(HartState*), typeof(DecodedInstruction*)];
 
     /// <summary>Byte offset of the entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>).</summary>
-    public static readonly int EntryNumberOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rd));
+    private static readonly int s_entryNumberOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rd));
 
     private readonly Region _region;
     private readonly nint _slots;
@@ -135,7 +136,7 @@ internal sealed unsafe partial class RegionEmitter
             }
 
             _il.Emit(OpCodes.Ldarg_2);
-            _il.Emit(OpCodes.Ldc_I4, EntryNumberOffset);
+            _il.Emit(OpCodes.Ldc_I4, s_entryNumberOffset);
             _il.Emit(OpCodes.Add);
             _il.Emit(OpCodes.Ldind_U1);
             _il.Emit(OpCodes.Switch, targets);
@@ -250,7 +251,7 @@ internal sealed unsafe partial class RegionEmitter
     {
         StorePc(() => PushPc(offset));
         Flush();
-        if (offset < 4096)
+        if ((ulong)offset < GuestRam.PageSize)
         {
             PushPointer(_slots + ((nint)(offset >> 1) * sizeof(DecodedInstruction)));
         }

@@ -12,7 +12,8 @@ namespace Vireo.Cpu.Jit;
 /// The JIT of one hart. Between blocks the run loop samples where the hart is; a page sampled often enough gets a
 /// region compiled from where control last entered it (the redirect slot's last lookup), else from the sampled pc.
 /// Compiling happens on the VM's compile queue from a copy of the page; the hart installs the result between blocks,
-/// only if the page still holds the same code generation, by pointing the seed slot's handler at the compiled method.
+/// only if the page still holds the same code generation, by pointing the region's entry slots at
+/// <see cref="Hart.RunRegion"/> with the region's index in <see cref="Code"/> and the entry's number.
 /// A page whose code changes is re-decoded, which resets its slots and drops its regions with it.
 /// </summary>
 internal sealed unsafe class RegionJit
@@ -23,9 +24,9 @@ internal sealed unsafe class RegionJit
     private readonly JitCompileQueue _queue;
     private readonly HartLayout _layout;
     private readonly ConcurrentQueue<(CompileRequest Request, CompiledRegion? Compiled)> _ready = new();
-    private readonly List<RegionCode?> _code = [];
     private readonly Stack<int> _free = new();
-    private RegionCode?[]? _codeArray;
+    private RegionCode?[] _code = new RegionCode?[64];
+    private int _codeUsed;
     private int _readyCount;
 
     public RegionJit(Hart hart, CpuEnvironment environment, JitOptions options)
@@ -40,33 +41,19 @@ internal sealed unsafe class RegionJit
     /// <summary>Regions installed since the hart was created.</summary>
     public long RegionsInstalled { get; private set; }
 
-    /// <summary>Compiled regions thrown away because their page changed before they could be installed.</summary>
-    public long RegionsDiscarded { get; private set; }
-
-    /// <summary>Regions whose compilation failed (they stay interpreted).</summary>
-    public long RegionsFailed => Interlocked.Read(ref _regionsFailed);
-
-    private long _regionsFailed;
-
-    /// <summary>Total wall time spent compiling for this hart.</summary>
-    public TimeSpan CompileTime => TimeSpan.FromTicks(Interlocked.Read(ref _compileTicks));
-
-    private long _compileTicks;
-
-    /// <summary>The installed regions by the index their seed slot holds (hart thread only).</summary>
-    public RegionCode?[] Code => _codeArray ??= [.. _code];
+    /// <summary>The installed regions by the index their entry slots hold (hart thread only).</summary>
+    public RegionCode?[] Code => _code;
 
     /// <summary>Frees the code indices of a page's regions (its slots were reset or dropped; hart thread only).</summary>
     public void Release(JitPageState state)
     {
-        foreach ((CompiledRegion _, int index) in state.Regions)
+        foreach ((int index, DecodedInstruction[] _) in state.Regions)
         {
             _code[index] = null;
             _free.Push(index);
         }
 
         state.Regions.Clear();
-        _codeArray = null;
     }
 
     /// <summary>Called by the run loop after each block, on the hart's thread.</summary>
@@ -91,7 +78,6 @@ internal sealed unsafe class RegionJit
         catch (Exception e) when (e is InvalidProgramException or InvalidOperationException or NotSupportedException)
         {
             // A translation the .NET JIT refuses must not take the process down: the code stays interpreted.
-            Interlocked.Increment(ref _regionsFailed);
             compiled = null;
         }
 
@@ -166,34 +152,26 @@ internal sealed unsafe class RegionJit
 
     private CompiledRegion? Compile(CompileRequest request)
     {
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
+        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions);
+        if (region is null)
         {
-            Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions);
-            if (region is null)
-            {
-                return null;
-            }
-
-            DecodedInstruction[] copies = GC.AllocateArray<DecodedInstruction>(region.Instructions.Length + 2, pinned: true);
-            for (int i = 0; i < region.Instructions.Length; i++)
-            {
-                copies[i] = region.Instructions[i].Decoded;
-            }
-
-            string name = $"region_{request.RamPage:x}_{request.Seed:x}";
-            nint copiesAddress = (nint)Unsafe.AsPointer(ref copies[0]);
-            DynamicMethod method = RegionEmitter.Emit(region, (nint)request.Page.Pointer, copiesAddress, _layout, name);
-            var code = (RegionCode)method.CreateDelegate(typeof(RegionCode), _hart);
-
-            // Have the .NET JIT compile it here rather than on the hart's first call.
-            code(null, null);
-            return new CompiledRegion(request, region, code, copies);
+            return null;
         }
-        finally
+
+        DecodedInstruction[] copies = GC.AllocateArray<DecodedInstruction>(region.Instructions.Length, pinned: true);
+        for (int i = 0; i < region.Instructions.Length; i++)
         {
-            Interlocked.Add(ref _compileTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+            copies[i] = region.Instructions[i].Decoded;
         }
+
+        string name = $"region_{request.RamPage:x}_{request.Seed:x}";
+        nint copiesAddress = (nint)Unsafe.AsPointer(ref copies[0]);
+        DynamicMethod method = RegionEmitter.Emit(region, (nint)request.Page.Pointer, copiesAddress, _layout, name);
+        var code = (RegionCode)method.CreateDelegate(typeof(RegionCode), _hart);
+
+        // Have the .NET JIT compile it here rather than on the hart's first call.
+        code(null, null);
+        return new CompiledRegion(request, region, code, copies);
     }
 
     private void InstallReady()
@@ -225,7 +203,6 @@ internal sealed unsafe class RegionJit
             && Volatile.Read(ref _ram.CodeGenerations[request.RamPage]) == request.Generation;
         if (!current)
         {
-            RegionsDiscarded++;
             return;
         }
 
@@ -235,15 +212,14 @@ internal sealed unsafe class RegionJit
             state!.Cover(instructions[i].Offset);
         }
 
-        int index = _free.Count > 0 ? _free.Pop() : _code.Count;
-        if (index == _code.Count)
+        int index = _free.Count > 0 ? _free.Pop() : _codeUsed++;
+        if (index == _code.Length)
         {
-            _code.Add(null);
+            Array.Resize(ref _code, _code.Length * 2);
         }
 
         _code[index] = compiled.Code;
-        _codeArray = null;
-        state!.Regions.Add((compiled, index));
+        state!.Regions.Add((index, compiled.Copies));
         int[] entries = compiled.Region.Entries;
         for (int i = 0; i < entries.Length; i++)
         {

@@ -159,7 +159,12 @@ public sealed class JitDifferentialTests
         return random.Next(10) switch
         {
             0 or 1 => I(0x13, (uint)new[] { 0, 2, 3, 4, 6, 7 }[random.Next(6)], rd, rs1, random.Next(-2048, 2048) & 0xFFF),
-            2 => I(0x13, random.Next(2) == 0 ? 1u : 5u, rd, rs1, random.Next(64) | (random.Next(2) == 0 ? 0 : 0x400)) is var shift && ((shift >> 12) & 7) == 1 ? shift & ~0x4000_0000u : shift,
+            2 => random.Next(3) switch
+            {
+                0 => Slli(rd, rs1, random.Next(64)),
+                1 => Srai(rd, rs1, random.Next(64)),
+                _ => I(0x13, 5, rd, rs1, random.Next(64)), // srli
+            },
             3 => Op32((uint)new[] { 0, 1, 5 }[random.Next(3)], random.Next(2) == 0 ? 0u : (random.Next(2) == 0 ? 0x20u : 0x01u), rd, rs1, rs2) is var op32 && IsValidOp32(op32) ? op32 : Addiw(rd, rs1, random.Next(-2048, 2048)),
             4 => Op((uint)random.Next(8), new[] { 0u, 0x20u, 0x01u, 0x10u, 0x05u }[random.Next(5)], rd, rs1, rs2) is var op && IsValidOp(op) ? op : Add(rd, rs1, rs2),
             5 => I(0x1B, (uint)new[] { 0, 1, 5 }[random.Next(3)], rd, rs1, random.Next(32) | (random.Next(2) == 0 ? 0 : 0x400)) is var w && IsValidOpImm32(w) ? w : Addiw(rd, rs1, 7),
