@@ -23,7 +23,9 @@ public sealed class BareMetalProgramTests
         using var machine = new TestMachine(harts: harts, jit: options);
         int result = ProgramRunner.Run(machine, ProgramRunner.Build(name), TimeSpan.FromSeconds(20));
         Assert.Equal(0, result);
-        if (jit)
+        // atomics keeps its shared counters on its own code page, so the other hart's stores keep re-decoding that page
+        // and dropping its regions: whether one survives long enough to install is a race, so only correctness counts there.
+        if (jit && name != "atomics")
         {
             Assert.True(machine.Hart.Jit!.RegionsInstalled > 0, "no region was compiled");
         }
