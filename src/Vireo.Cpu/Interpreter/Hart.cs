@@ -251,7 +251,17 @@ internal sealed unsafe partial class Hart : IHart
             d = hart.FetchSlow();
         }
 
-        return d != null ? d->Handler(hart, s, d) : &s->Redirect;
+        if (d == null)
+        {
+            return &s->Redirect;
+        }
+
+        if ((nint)d->Handler != (nint)(InstructionHandler)(&RunRegion))
+        {
+            s->InterpretedEntry = s->Pc;
+        }
+
+        return d->Handler(hart, s, d);
     }
 
     /// <summary>Advances the pc past <paramref name="d"/> and returns the slot that follows it.</summary>

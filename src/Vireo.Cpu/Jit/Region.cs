@@ -1,15 +1,16 @@
 namespace Vireo.Cpu.Jit;
 
 /// <summary>
-/// The code of one page reachable from a seed without leaving the page: a region is compiled into one method with
-/// several entries (the seed, loop heads, call return points) whose internal jumps and loops stay in host code.
+/// The code of one page reachable from a seed without leaving the page: a region is compiled into one method whose
+/// internal jumps and loops stay in host code. Every instruction of a region is an entry (its index is the entry
+/// number), so control coming back from anywhere (a call's return, an exception return, another region's exit)
+/// re-enters compiled code.
 /// </summary>
 internal sealed class Region
 {
-    public Region(int seed, RegionInstruction[] instructions, int[] entries)
+    public Region(int seed, RegionInstruction[] instructions)
     {
         Seed = seed;
-        Entries = entries;
         Instructions = instructions;
         for (int i = 0; i < instructions.Length; i++)
         {
@@ -19,12 +20,6 @@ internal sealed class Region
 
     /// <summary>Page offset of the entry instruction.</summary>
     public int Seed { get; }
-
-    /// <summary>
-    /// Page offsets where the run loop may enter the region, the seed first; each gets the region in its slot, with
-    /// its position here as the entry number.
-    /// </summary>
-    public int[] Entries { get; }
 
     /// <summary>The instructions, in ascending page offset.</summary>
     public RegionInstruction[] Instructions { get; }

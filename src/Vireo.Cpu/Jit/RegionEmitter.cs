@@ -20,7 +20,10 @@ internal sealed unsafe partial class RegionEmitter
     private static readonly Type s_slotPointer = typeof(DecodedInstruction*);
     private static readonly Type[] s_parameters = [typeof(Hart), typeof(HartState*), typeof(DecodedInstruction*)];
 
-    /// <summary>Byte offset of the entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>).</summary>
+    /// <summary>
+    /// Byte offset of the 16-bit entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>
+    /// and <see cref="DecodedInstruction.Rs1"/> bytes, little-endian).
+    /// </summary>
     private static readonly int s_entryNumberOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rd));
 
     private readonly Region _region;
@@ -88,12 +91,9 @@ internal sealed unsafe partial class RegionEmitter
         LoadField(_layout.FetchBase);
         _il.Emit(OpCodes.Stloc, _base);
 
-        // The run loop counts one instruction for the call itself.
-        _il.Emit(OpCodes.Ldc_I8, -1L);
-        _il.Emit(OpCodes.Stloc, _pending);
-
         RegionInstruction[] instructions = _region.Instructions;
-        EmitEntryDispatch();
+        Label[] entries = EmitEntryDispatch();
+        var uncountedAt = new int[instructions.Length];
         HashSet<int> leaders = FindLeaders();
         for (int i = 0; i < instructions.Length; i++)
         {
@@ -105,6 +105,7 @@ internal sealed unsafe partial class RegionEmitter
             }
 
             _il.MarkLabel(_labels[i]);
+            uncountedAt[i] = _uncounted;
             _uncounted++;
             bool fallsThrough = EmitInstruction(instruction, i);
             if (fallsThrough)
@@ -121,34 +122,43 @@ internal sealed unsafe partial class RegionEmitter
         _il.MarkLabel(_returnResult);
         _il.Emit(OpCodes.Ldloc, _result);
         _il.Emit(OpCodes.Ret);
+
+        // Entry i starts the count so that, once the fall-through path's pending count for instruction i is folded in,
+        // it holds the instructions run since entry minus one (the run loop counts one for the call itself).
+        for (int i = 0; i < instructions.Length; i++)
+        {
+            _il.MarkLabel(entries[i]);
+            _il.Emit(OpCodes.Ldc_I8, -1L - uncountedAt[i]);
+            _il.Emit(OpCodes.Stloc, _pending);
+            _il.Emit(OpCodes.Br, _labels[i]);
+        }
     }
 
-    /// <summary>Jumps to the entry the slot the run loop called names in its <see cref="DecodedInstruction.Rd"/> byte.</summary>
-    private void EmitEntryDispatch()
+    /// <summary>
+    /// Jumps to the entry stub of the instruction the called slot names: its entry number (the instruction's index) is
+    /// kept in the slot's <see cref="DecodedInstruction.Rd"/> and <see cref="DecodedInstruction.Rs1"/> bytes.
+    /// </summary>
+    private Label[] EmitEntryDispatch()
     {
-        int[] entries = _region.Entries;
-        if (entries.Length > 1)
+        var entries = new Label[_region.Instructions.Length];
+        for (int i = 0; i < entries.Length; i++)
         {
-            var targets = new Label[entries.Length];
-            for (int i = 0; i < entries.Length; i++)
-            {
-                targets[i] = _labels[_region.IndexByOffset[entries[i]]];
-            }
-
-            _il.Emit(OpCodes.Ldarg_2);
-            _il.Emit(OpCodes.Ldc_I4, s_entryNumberOffset);
-            _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Ldind_U1);
-            _il.Emit(OpCodes.Switch, targets);
+            entries[i] = _il.DefineLabel();
         }
 
-        _il.Emit(OpCodes.Br, _labels[_region.IndexByOffset[_region.Seed]]);
+        _il.Emit(OpCodes.Ldarg_2);
+        _il.Emit(OpCodes.Ldc_I4, s_entryNumberOffset);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_U2);
+        _il.Emit(OpCodes.Switch, entries);
+        _il.Emit(OpCodes.Br, entries[_region.IndexByOffset[_region.Seed]]);
+        return entries;
     }
 
-    /// <summary>Offsets control can reach other than by falling through from the instruction before: entries and jump targets.</summary>
+    /// <summary>Offsets control can reach other than by falling through from the instruction before: jump targets.</summary>
     private HashSet<int> FindLeaders()
     {
-        var leaders = new HashSet<int>(_region.Entries);
+        var leaders = new HashSet<int>();
         RegionInstruction[] instructions = _region.Instructions;
         for (int i = 0; i < instructions.Length; i++)
         {
@@ -226,6 +236,14 @@ internal sealed unsafe partial class RegionEmitter
         FoldCount();
         if (!_region.IndexByOffset.TryGetValue(target, out int index))
         {
+            if ((ulong)target < GuestRam.PageSize)
+            {
+                // The target is outside this region and may run interpreted: offer it to the JIT's sampling.
+                FieldAddress(_layout.InterpretedEntry);
+                PushPc(target);
+                _il.Emit(OpCodes.Stind_I8);
+            }
+
             ExitToSlot(target);
             return;
         }

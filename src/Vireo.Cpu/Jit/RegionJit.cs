@@ -12,8 +12,8 @@ namespace Vireo.Cpu.Jit;
 /// The JIT of one hart. Between blocks the run loop samples where the hart is; a page sampled often enough gets a
 /// region compiled from where control last entered it (the redirect slot's last lookup), else from the sampled pc.
 /// Compiling happens on the VM's compile queue from a copy of the page; the hart installs the result between blocks,
-/// only if the page still holds the same code generation, by pointing the region's entry slots at
-/// <see cref="Hart.RunRegion"/> with the region's index in <see cref="Code"/> and the entry's number.
+/// only if the page still holds the same code generation, by pointing the slots of the region's instructions at
+/// <see cref="Hart.RunRegion"/> with the region's index in <see cref="Code"/> and the instruction's index in the region.
 /// A page whose code changes is re-decoded, which resets its slots and drops its regions with it.
 /// </summary>
 internal sealed unsafe class RegionJit
@@ -64,7 +64,14 @@ internal sealed unsafe class RegionJit
             InstallReady();
         }
 
-        Sample();
+        HartState* s = _hart.State;
+        Sample(s->Pc, s->LastEntry);
+        ulong interpreted = s->InterpretedEntry;
+        if (interpreted != 0)
+        {
+            s->InterpretedEntry = 0;
+            Sample(interpreted, interpreted);
+        }
     }
 
     /// <summary>Compiles <paramref name="request"/> (on the compile queue's thread) and hands the result to the hart.</summary>
@@ -85,23 +92,32 @@ internal sealed unsafe class RegionJit
         Interlocked.Increment(ref _readyCount);
     }
 
-    private void Sample()
+    /// <summary>
+    /// Counts a sample at <paramref name="pc"/> on its page unless compiled code covers it; past the threshold, asks for
+    /// a region from <paramref name="hint"/> (where control entered the page) when that is on the page and new, else
+    /// from the pc.
+    /// </summary>
+    private void Sample(ulong pc, ulong hint)
     {
+        // The page is looked up in the execute TLB rather than taken from the fetch page: a block that a region ended
+        // by leaving its page stops with the pc already on the next page, and those samples count too.
         HartState* s = _hart.State;
-        ulong pageBase = s->FetchBase;
-        ulong pcOffset = s->Pc - pageBase;
-        if (pcOffset >= GuestRam.PageSize || s->FetchSlots == null)
+        ulong vpn = pc >> 12;
+        ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+        if (entry[0] != (vpn | s->FetchSalt))
         {
             return;
         }
 
-        ulong ramPage = (s->FetchPhysical - s->RamBase) >> 12;
+        ulong ramPage = entry[2];
         DecodedPage? page = _hart.FindDecodedPage(ramPage);
-        if (page is null || page.Pointer != s->FetchSlots)
+        if (page is null || (ulong)page.Pointer != entry[1])
         {
             return;
         }
 
+        ulong pageBase = pc & ~(GuestRam.PageSize - 1);
+        ulong pcOffset = pc - pageBase;
         JitPageState state = page.Jit ??= new JitPageState(this);
         if (state.CompilePending || state.Covers((int)pcOffset))
         {
@@ -113,7 +129,7 @@ internal sealed unsafe class RegionJit
             return;
         }
 
-        ulong entryOffset = s->LastEntry - pageBase;
+        ulong entryOffset = hint - pageBase;
         int seed;
         if (entryOffset < GuestRam.PageSize && !state.Seeds.Contains((int)entryOffset) && !state.Covers((int)entryOffset))
         {
@@ -220,15 +236,15 @@ internal sealed unsafe class RegionJit
 
         _code[index] = compiled.Code;
         state!.Regions.Add((index, compiled.Copies));
-        int[] entries = compiled.Region.Entries;
-        for (int i = 0; i < entries.Length; i++)
+        for (int i = 0; i < instructions.Length; i++)
         {
-            // An entry another region already owns stays with it.
-            DecodedInstruction* slot = page.Pointer + (entries[i] >> 1);
+            // A slot another region already owns stays with it.
+            DecodedInstruction* slot = page.Pointer + (instructions[i].Offset >> 1);
             if ((nint)slot->Handler != (nint)(InstructionHandler)(&Hart.RunRegion))
             {
                 slot->Imm = index;
                 slot->Rd = (byte)i;
+                slot->Rs1 = (byte)(i >> 8);
                 slot->Handler = &Hart.RunRegion;
             }
         }

@@ -10,9 +10,6 @@ namespace Vireo.Cpu.Jit;
 /// </summary>
 internal static unsafe class RegionScanner
 {
-    /// <summary>Most entry points per region (the entry number is kept in a byte of the slot).</summary>
-    public const int MaxEntries = 64;
-
     /// <summary>Scans <paramref name="page"/> (a copy of the 4 KiB code page) from <paramref name="seed"/>; null when nothing there can be compiled.</summary>
     public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions)
     {
@@ -46,6 +43,12 @@ internal static unsafe class RegionScanner
 
                     break;
                 case JitOp.JalNear:
+                    // An in-page call also returns to the next instruction.
+                    if (instruction.Decoded.Rd != HartState.SinkRegister)
+                    {
+                        queue.Enqueue(instruction.FallThrough);
+                    }
+
                     queue.Enqueue(instruction.Target);
                     break;
                 case >= JitOp.BeqNear and <= JitOp.BgeuNear:
@@ -65,36 +68,7 @@ internal static unsafe class RegionScanner
 
         RegionInstruction[] sorted = [.. found.Values];
         Array.Sort(sorted, static (a, b) => a.Offset.CompareTo(b.Offset));
-        return new Region(seed, sorted, FindEntries(seed, sorted, found));
-    }
-
-    /// <summary>
-    /// Where control may come back into the region from the run loop: the seed, loop heads (a budget check leaves at
-    /// a backward jump's target) and the return points of calls.
-    /// </summary>
-    private static int[] FindEntries(int seed, RegionInstruction[] sorted, Dictionary<int, RegionInstruction> found)
-    {
-        var entries = new List<int> { seed };
-        foreach (RegionInstruction instruction in sorted)
-        {
-            int candidate = -1;
-            switch (instruction.Op)
-            {
-                case JitOp.JalNear or (>= JitOp.BeqNear and <= JitOp.BgeuNear) when instruction.Target <= instruction.Offset:
-                    candidate = instruction.Target;
-                    break;
-                case JitOp.Jal or JitOp.Jalr when instruction.Decoded.Rd != HartState.SinkRegister:
-                    candidate = instruction.FallThrough;
-                    break;
-            }
-
-            if (candidate >= 0 && found.ContainsKey(candidate) && !entries.Contains(candidate) && entries.Count < MaxEntries)
-            {
-                entries.Add(candidate);
-            }
-        }
-
-        return [.. entries];
+        return new Region(seed, sorted);
     }
 
     private static bool TryDecode(ReadOnlySpan<byte> page, int offset, out RegionInstruction instruction)

@@ -56,6 +56,13 @@ internal unsafe struct HartState
     /// <summary>The pc the redirect slot last looked up: where control last entered a page (the JIT seeds regions there).</summary>
     public ulong LastEntry;
 
+    /// <summary>
+    /// The last pc where control went from a redirect or a region exit into a slot that runs interpreted; the JIT
+    /// samples it after each block (then clears it), so hot code reached only between compiled regions gets compiled
+    /// even though blocks rarely end inside it.
+    /// </summary>
+    public ulong InterpretedEntry;
+
     /// <summary>Guest virtual address of the page whose decoded slots <see cref="FetchSlots"/> points at.</summary>
     public ulong FetchBase;
 

@@ -1,3 +1,4 @@
+using Vireo.Cpu.Decoding;
 using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.Jit;
 using Vireo.Cpu.Tests.Support;
@@ -82,6 +83,46 @@ public sealed class JitDifferentialTests
 
         // First pass adds 1, then the store replaces the addi: 1 + 100 + 100.
         Assert.Equal(201ul, m.X(5));
+    }
+
+    [Fact]
+    public unsafe void In_page_calls_compile_their_return_point_and_count_exactly()
+    {
+        uint[] code =
+        [
+            Addi(CounterRegister, 0, 50), // 0
+            Jal(1, 24), // 4: call 28
+            Addi(5, 5, 3), // 8: the return point
+            Addi(CounterRegister, CounterRegister, -1), // 12
+            Bne(CounterRegister, 0, -12), // 16: back to 4
+            Wfi, // 20
+            Addi(0, 0, 0), // 24
+            Addi(6, 6, 7), // 28: the callee
+            Jalr(0, 1, 0), // 32: ret
+        ];
+        using var interpreted = new TestMachine();
+        using var compiled = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
+        foreach (TestMachine m in new[] { interpreted, compiled })
+        {
+            m.Load(CodeBase, code);
+            m.Hart.Pc = CodeBase;
+        }
+
+        Run(interpreted.Hart, CodeBase + 24, jit: false);
+        Run(compiled.Hart, CodeBase + 24, jit: true);
+
+        Assert.Equal(150ul, compiled.X(5));
+        Assert.Equal(350ul, compiled.X(6));
+        Assert.Equal(interpreted.Hart.InstructionsRetired, compiled.Hart.InstructionsRetired);
+
+        // The return lands in compiled code: the return point's slot enters a region.
+        DecodedPage page = compiled.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
+        DecodedInstruction* returnSlot = page.Pointer + (((CodeBase + 8) & 0xFFF) >> 1);
+        var runRegion = (nint)(delegate*<Hart, Vireo.Cpu.State.HartState*, DecodedInstruction*, DecodedInstruction*>)(&Hart.RunRegion);
+        Assert.True((nint)returnSlot->Handler == runRegion, "the call's return point is not compiled");
+
+        // One region holds the loop, the callee and the return point: the scan follows a call to its return.
+        Assert.Equal(1, compiled.Hart.Jit!.RegionsInstalled);
     }
 
     private static uint Wfi => 0x10500073;
