@@ -111,7 +111,12 @@ internal static unsafe class AtomicOps
     private static DecodedInstruction* Amo(Hart h, HartState* s, DecodedInstruction* d, int size, AmoOperation operation)
     {
         ulong address = s->X[d->Rs1];
-        if (!h.TranslateAtomic(address, size, AccessType.Write, out byte* host, out ulong physical))
+
+        // An aligned AMO on a page the write TLB maps needs no walk: write permission there implies read permission
+        // (write-only is reserved in both page tables and PMP).
+        byte* host = (address & (ulong)(size - 1)) == 0 ? LoadStoreOps.WriteHost(s, address, size) : null;
+        ulong physical = 0;
+        if (host == null && !h.TranslateAtomic(address, size, AccessType.Write, out host, out physical))
         {
             return &s->Redirect;
         }

@@ -160,7 +160,7 @@ internal static unsafe class LoadStoreOps
 
     /// <summary>The host address of <paramref name="size"/> bytes at <paramref name="address"/> when the write TLB maps them, else null.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* WriteHost(HartState* s, ulong address, int size) => TlbHost(s->WriteTlb, s->DataSalt, address, size);
+    internal static byte* WriteHost(HartState* s, ulong address, int size) => TlbHost(s->WriteTlb, s->DataSalt, address, size);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte* TlbHost(ulong* tlb, ulong salt, ulong address, int size)
