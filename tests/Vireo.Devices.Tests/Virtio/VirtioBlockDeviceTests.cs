@@ -343,6 +343,46 @@ public sealed class VirtioBlockDeviceTests
         driver.WriteBytes(address, header);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0ul)]
+    [InlineData(600ul * 1024)]
+    public void LargeWrite_IsWrittenInTwoHalvesAtTheRightOffsets(ulong? failingOffset)
+    {
+        // 640 KiB in 4 KiB buffers: over the parallel-write size, so the first half goes to the thread pool.
+        const int Buffers = 160;
+        using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
+        TestQueue queue = driver.Start(Features, 256, 1)[0];
+        byte[] payload = new byte[Buffers * 4096];
+        new Random(7).NextBytes(payload);
+        ulong source = driver.Alloc((ulong)payload.Length);
+        driver.WriteBytes(source, payload);
+        var buffers = new (ulong, uint, bool)[Buffers];
+        for (int i = 0; i < Buffers; i++)
+        {
+            // Every other buffer from the far half of the source, so the disk content shows any offset mix-up.
+            int block = (i % 2 == 0) ? i / 2 : (Buffers / 2) + (i / 2);
+            buffers[i] = (source + ((ulong)block * 4096), 4096u, false);
+        }
+
+        _disk.FailingOffset = failingOffset;
+        Request write = Submit(driver, queue, VirtioBlockRequestType.Out, 0, buffers);
+        driver.WaitUsed(queue, 1);
+
+        if (failingOffset != null)
+        {
+            Assert.Equal(VirtioBlockStatus.IoError, write.Status(driver));
+            return;
+        }
+
+        Assert.Equal(VirtioBlockStatus.Ok, write.Status(driver));
+        for (int i = 0; i < Buffers; i++)
+        {
+            int block = (i % 2 == 0) ? i / 2 : (Buffers / 2) + (i / 2);
+            Assert.True(payload.AsSpan(block * 4096, 4096).SequenceEqual(_disk.Bytes.AsSpan(i * 4096, 4096)), $"disk block {i} holds the wrong data");
+        }
+    }
+
     private static Request Submit(VirtioTestDriver driver, TestQueue queue, uint type, ulong sector, params (ulong Address, uint Length, bool Writable)[] data) =>
         Submit(driver, queue, type, sector, data[0], true, data[1..]);
 
