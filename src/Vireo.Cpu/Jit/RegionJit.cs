@@ -9,8 +9,9 @@ using Vireo.Cpu.State;
 namespace Vireo.Cpu.Jit;
 
 /// <summary>
-/// The JIT of one hart. Between blocks the run loop samples where the hart is; a page sampled often enough gets a
-/// region compiled from where control last entered it (the redirect slot's last lookup), else from the sampled pc.
+/// The JIT of one hart. Between blocks the run loop samples where the hart is and where control last entered
+/// interpreted code; a page sampled often enough gets a region compiled from where control last entered it, else from
+/// the sampled pc.
 /// Compiling happens on the VM's compile queue from a copy of the page; the hart installs the result between blocks,
 /// only if the page still holds the same code generation, by pointing the slots of the region's instructions at
 /// <see cref="Hart.RunRegion"/> with the region's index in <see cref="Code"/> and the instruction's index in the region.
