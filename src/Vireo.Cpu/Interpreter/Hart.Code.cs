@@ -18,6 +18,12 @@ internal sealed unsafe partial class Hart
     internal DecodedInstruction* FetchSlow()
     {
         HartState* s = State;
+        DecodedInstruction* cached = EnterCachedPage(s);
+        if (cached != null)
+        {
+            return cached;
+        }
+
         ulong pc = s->Pc;
         ulong vpn = pc >> 12;
         ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
@@ -31,7 +37,7 @@ internal sealed unsafe partial class Hart
                 entry[3] = revalidated.Generation;
             }
 
-            EnterPage(pc, (DecodedInstruction*)entry[1], cachedPage);
+            EnterPage(s, pc, (DecodedInstruction*)entry[1], cachedPage);
             return s->FetchSlots + ((pc & PageMask) >> 1);
         }
 
@@ -58,11 +64,36 @@ internal sealed unsafe partial class Hart
             entry[1] = (ulong)page.Pointer;
             entry[2] = ramPage;
             entry[3] = page.Generation;
-            EnterPage(pc, page.Pointer, ramPage);
+            EnterPage(s, pc, page.Pointer, ramPage);
             return s->FetchSlots + ((pc & PageMask) >> 1);
         }
 
         return DecodeUncached(pc);
+    }
+
+    /// <summary>
+    /// Enters the pc's page when the execute TLB maps it and its decoded code is current (the common case of a jump to
+    /// another page) and returns the pc's slot; null otherwise (<see cref="FetchSlow"/> then revalidates or walks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static DecodedInstruction* EnterCachedPage(HartState* s)
+    {
+        ulong pc = s->Pc;
+        ulong vpn = pc >> 12;
+        ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+        if (entry[0] != (vpn | s->FetchSalt))
+        {
+            return null;
+        }
+
+        ulong ramPage = entry[2];
+        if (s->CodeGenerations[ramPage] != (uint)entry[3])
+        {
+            return null;
+        }
+
+        EnterPage(s, pc, (DecodedInstruction*)entry[1], ramPage);
+        return s->FetchSlots + ((pc & PageMask) >> 1);
     }
 
     /// <summary>Slot handler for not-yet-decoded instructions: decodes into the slot, then runs it.</summary>
@@ -179,9 +210,9 @@ internal sealed unsafe partial class Hart
         return scratch;
     }
 
-    private void EnterPage(ulong pc, DecodedInstruction* slots, ulong ramPage)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EnterPage(HartState* s, ulong pc, DecodedInstruction* slots, ulong ramPage)
     {
-        HartState* s = State;
         s->FetchBase = pc & ~PageMask;
         s->FetchSlots = slots;
         s->FetchHost = s->RamPointer + (ramPage << 12);

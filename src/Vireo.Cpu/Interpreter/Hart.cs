@@ -68,6 +68,7 @@ internal sealed unsafe partial class Hart : IHart
         State->RamBase = _ram.BaseAddress;
         State->RamSize = _ram.Size;
         State->CodeFlags = _ram.CodePageFlags;
+        State->CodeGenerations = _ram.CodeGenerations;
         State->ReservationsActive = _reservations.ActiveCount;
         State->Redirect.Handler = &Redispatch;
         State->Redirect2.Handler = &Redispatch;
@@ -244,24 +245,50 @@ internal sealed unsafe partial class Hart : IHart
     /// <summary>Handler of the redirect slots: finds the slot for the pc (fetching and translating if needed) and runs it.</summary>
     internal static DecodedInstruction* Redispatch(Hart hart, HartState* s, DecodedInstruction* unused)
     {
-        s->LastEntry = s->Pc;
         DecodedInstruction* d = SlotOnFetchPage(s, s->Pc);
         if (d == null)
         {
-            d = hart.FetchSlow();
+            d = EnterCachedPage(s);
+            if (d == null)
+            {
+                d = hart.FetchSlow();
+                if (d == null)
+                {
+                    return &s->Redirect;
+                }
+            }
         }
 
+        NoteEntry(s, d);
+        return d->Handler(hart, s, d);
+    }
+
+    /// <summary>
+    /// Where compiled code leaving its page continues (the pc is set): the target's slot when the execute TLB maps its
+    /// page and the page's code is current, so the run loop calls it without a trip through the redirect slot; else
+    /// the redirect slot.
+    /// </summary>
+    internal static DecodedInstruction* LeavePage(HartState* s)
+    {
+        DecodedInstruction* d = EnterCachedPage(s);
         if (d == null)
         {
             return &s->Redirect;
         }
 
+        NoteEntry(s, d);
+        return d;
+    }
+
+    /// <summary>Records where control entered a page, and whether it entered interpreted code (the JIT samples both).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NoteEntry(HartState* s, DecodedInstruction* d)
+    {
+        s->LastEntry = s->Pc;
         if ((nint)d->Handler != (nint)(InstructionHandler)(&RunRegion))
         {
             s->InterpretedEntry = s->Pc;
         }
-
-        return d->Handler(hart, s, d);
     }
 
     /// <summary>Advances the pc past <paramref name="d"/> and returns the slot that follows it.</summary>

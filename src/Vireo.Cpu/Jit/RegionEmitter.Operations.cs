@@ -344,7 +344,7 @@ internal sealed unsafe partial class RegionEmitter
         StorePc(() => _il.Emit(OpCodes.Ldloc, _address));
         Flush();
 
-        // Like Hart.JumpTo: the target's slot when it is on this page, else the redirect slot.
+        // Like Hart.JumpTo: the target's slot when it is on this page, else the other page's slot (or the redirect slot).
         Label offPage = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _address);
         _il.Emit(OpCodes.Ldloc, _base);
@@ -364,7 +364,6 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Ret);
         _il.MarkLabel(offPage);
-        PushRedirect();
-        _il.Emit(OpCodes.Ret);
+        ReturnLeavingPage();
     }
 }

@@ -19,6 +19,7 @@ internal sealed unsafe partial class RegionEmitter
 {
     private static readonly Type s_slotPointer = typeof(DecodedInstruction*);
     private static readonly Type[] s_parameters = [typeof(Hart), typeof(HartState*), typeof(DecodedInstruction*)];
+    private static readonly MethodInfo s_leavePage = typeof(Hart).GetMethod(nameof(Hart.LeavePage), BindingFlags.Static | BindingFlags.NonPublic)!;
 
     /// <summary>
     /// Byte offset of the 16-bit entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>
@@ -269,25 +270,22 @@ internal sealed unsafe partial class RegionEmitter
     {
         StorePc(() => PushPc(offset));
         Flush();
-        if ((ulong)offset < GuestRam.PageSize)
+        if ((ulong)offset >= GuestRam.PageSize)
         {
-            PushPointer(_slots + ((nint)(offset >> 1) * sizeof(DecodedInstruction)));
-        }
-        else
-        {
-            PushRedirect();
+            ReturnLeavingPage();
+            return;
         }
 
+        PushPointer(_slots + ((nint)(offset >> 1) * sizeof(DecodedInstruction)));
         _il.Emit(OpCodes.Ret);
     }
 
-    /// <summary>Sets the pc to the value <paramref name="pushTarget"/> pushes and leaves through the redirect slot.</summary>
+    /// <summary>Sets the pc to the value <paramref name="pushTarget"/> pushes and leaves the page (see <see cref="Hart.LeavePage"/>).</summary>
     private void ExitFar(Action pushTarget)
     {
         StorePc(pushTarget);
         Flush();
-        PushRedirect();
-        _il.Emit(OpCodes.Ret);
+        ReturnLeavingPage();
     }
 
     /// <summary>
@@ -397,7 +395,13 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Conv_U);
     }
 
-    private void PushRedirect() => FieldAddress(_layout.Redirect);
+    /// <summary>Returns where control goes after leaving the page (the pc is stored): see <see cref="Hart.LeavePage"/>.</summary>
+    private void ReturnLeavingPage()
+    {
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, s_leavePage);
+        _il.Emit(OpCodes.Ret);
+    }
 
     /// <summary>Pushes x<paramref name="index"/> (x0 reads as the constant 0).</summary>
     private void PushX(int index)

@@ -84,6 +84,9 @@ internal unsafe struct HartState
     public ulong RamBase;
     public ulong RamSize;
     public byte* CodeFlags;
+
+    /// <summary>The RAM's code generation per page (see <c>GuestRam.CodeGenerations</c>), checked on execute-TLB hits.</summary>
+    public uint* CodeGenerations;
     public int* ReservationsActive;
 
     public ulong Mstatus;
