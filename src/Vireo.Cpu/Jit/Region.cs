@@ -2,9 +2,10 @@ namespace Vireo.Cpu.Jit;
 
 /// <summary>
 /// The code of one page reachable from a seed without leaving the page: a region is compiled into one method whose
-/// internal jumps and loops stay in host code. Every instruction of a region is an entry (its index is the entry
-/// number), so control coming back from anywhere (a call's return, an exception return, another region's exit)
-/// re-enters compiled code.
+/// internal jumps and loops stay in host code. The start of every basic block is an entry (its instruction index is
+/// the entry number), so control coming back from a call's return, another region's exit or an interpreter handler
+/// re-enters compiled code; only a resume in the middle of a block (after a fault) runs interpreted to the block's end.
+/// Entering mid-block is not worth its cost: each entry is a join point the .NET JIT compiles.
 /// </summary>
 internal sealed class Region
 {
@@ -16,6 +17,26 @@ internal sealed class Region
         {
             IndexByOffset.Add(instructions[i].Offset, i);
         }
+
+        var targets = new HashSet<int>();
+        foreach (RegionInstruction instruction in instructions)
+        {
+            if (instruction.Op is JitOp.JalNear or (>= JitOp.BeqNear and <= JitOp.BgeuNear))
+            {
+                targets.Add(instruction.Target);
+            }
+        }
+
+        IsEntry = new bool[instructions.Length];
+        for (int i = 0; i < instructions.Length; i++)
+        {
+            int offset = instructions[i].Offset;
+            IsEntry[i] = offset == seed
+                || targets.Contains(offset)
+                || i == 0
+                || instructions[i - 1].FallThrough != offset
+                || EndsBlock(instructions[i - 1].Op);
+        }
     }
 
     /// <summary>Page offset of the entry instruction.</summary>
@@ -26,4 +47,10 @@ internal sealed class Region
 
     /// <summary>Index into <see cref="Instructions"/> by page offset.</summary>
     public Dictionary<int, int> IndexByOffset { get; } = [];
+
+    /// <summary>Whether instruction i starts a basic block (the seed, a jump target, or after a transfer or handler call).</summary>
+    public bool[] IsEntry { get; }
+
+    private static bool EndsBlock(JitOp op) =>
+        op is JitOp.Call or JitOp.CallAndLeave or JitOp.Jal or JitOp.JalNear or JitOp.Jalr or (>= JitOp.Beq and <= JitOp.BgeuNear);
 }

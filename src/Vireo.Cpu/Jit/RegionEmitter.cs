@@ -128,23 +128,29 @@ internal sealed unsafe partial class RegionEmitter
         // it holds the instructions run since entry minus one (the run loop counts one for the call itself).
         for (int i = 0; i < instructions.Length; i++)
         {
-            _il.MarkLabel(entries[i]);
-            _il.Emit(OpCodes.Ldc_I8, -1L - uncountedAt[i]);
-            _il.Emit(OpCodes.Stloc, _pending);
-            _il.Emit(OpCodes.Br, _labels[i]);
+            if (_region.IsEntry[i])
+            {
+                _il.MarkLabel(entries[i]);
+                _il.Emit(OpCodes.Ldc_I8, -1L - uncountedAt[i]);
+                _il.Emit(OpCodes.Stloc, _pending);
+                _il.Emit(OpCodes.Br, _labels[i]);
+            }
         }
     }
 
     /// <summary>
-    /// Jumps to the entry stub of the instruction the called slot names: its entry number (the instruction's index) is
+    /// Jumps to the entry stub of the instruction the called slot names (a basic block's start): its entry number (the instruction's index) is
     /// kept in the slot's <see cref="DecodedInstruction.Rd"/> and <see cref="DecodedInstruction.Rs1"/> bytes.
     /// </summary>
     private Label[] EmitEntryDispatch()
     {
+        // Instructions that are not entries are never named by a slot; their switch arm goes to the seed's stub.
         var entries = new Label[_region.Instructions.Length];
+        Label seedEntry = _il.DefineLabel();
+        int seedIndex = _region.IndexByOffset[_region.Seed];
         for (int i = 0; i < entries.Length; i++)
         {
-            entries[i] = _il.DefineLabel();
+            entries[i] = i == seedIndex ? seedEntry : _region.IsEntry[i] ? _il.DefineLabel() : seedEntry;
         }
 
         _il.Emit(OpCodes.Ldarg_2);
@@ -152,7 +158,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Ldind_U2);
         _il.Emit(OpCodes.Switch, entries);
-        _il.Emit(OpCodes.Br, entries[_region.IndexByOffset[_region.Seed]]);
+        _il.Emit(OpCodes.Br, seedEntry);
         return entries;
     }
 

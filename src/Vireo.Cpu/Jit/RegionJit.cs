@@ -13,7 +13,7 @@ namespace Vireo.Cpu.Jit;
 /// interpreted code; a page sampled often enough gets a region compiled from where control last entered it, else from
 /// the sampled pc.
 /// Compiling happens on the VM's compile queue from a copy of the page; the hart installs the result between blocks,
-/// only if the page still holds the same code generation, by pointing the slots of the region's instructions at
+/// only if the page still holds the same code generation, by pointing the slots of the region's entries (block starts) at
 /// <see cref="Hart.RunRegion"/> with the region's index in <see cref="Code"/> and the instruction's index in the region.
 /// A page whose code changes is re-decoded, which resets its slots and drops its regions with it.
 /// </summary>
@@ -237,11 +237,12 @@ internal sealed unsafe class RegionJit
 
         _code[index] = compiled.Code;
         state!.Regions.Add((index, compiled.Copies));
+        bool[] isEntry = compiled.Region.IsEntry;
         for (int i = 0; i < instructions.Length; i++)
         {
             // A slot another region already owns stays with it.
             DecodedInstruction* slot = page.Pointer + (instructions[i].Offset >> 1);
-            if ((nint)slot->Handler != (nint)(InstructionHandler)(&Hart.RunRegion))
+            if (isEntry[i] && (nint)slot->Handler != (nint)(InstructionHandler)(&Hart.RunRegion))
             {
                 slot->Imm = index;
                 slot->Rd = (byte)i;
