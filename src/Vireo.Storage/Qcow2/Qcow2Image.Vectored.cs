@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Vireo.Storage.Host;
 
@@ -7,8 +8,9 @@ namespace Vireo.Storage.Qcow2;
 public sealed partial class Qcow2Image
 {
     /// <inheritdoc/>
-    /// <remarks>One preadv when the range maps to host-contiguous allocated clusters (an image written
-    /// sequentially); otherwise segment by segment.</remarks>
+    /// <remarks>One preadv per run of host-contiguous allocated clusters (one for a whole request on an image written
+    /// sequentially, a few where concurrent writes interleaved the allocations); anything else (unallocated, zero,
+    /// compressed or backing-file clusters) through <see cref="Read"/>, a cluster at a time.</remarks>
     public void ReadScattered(ulong offset, ReadOnlySpan<IoSegment> segments)
     {
         ulong total = IoSegment.TotalLength(segments);
@@ -18,24 +20,48 @@ public sealed partial class Qcow2Image
             return;
         }
 
-        _lock.EnterReadLock();
+        IoSegment[] part = ArrayPool<IoSegment>.Shared.Rent(segments.Length);
         try
         {
-            if (total <= int.MaxValue && RunLength(offset, (int)total, LookupEntry(offset), out ulong host) == (int)total)
+            var cursor = new SegmentCursor(segments);
+            ulong end = offset + total;
+            while (offset < end)
             {
-                _file.ReadScattered(host, segments);
-                return;
+                int max = (int)Math.Min(end - offset, int.MaxValue);
+                int run;
+                _lock.EnterReadLock();
+                try
+                {
+                    // The mapping must not change between the lookup and the read of the clusters it names.
+                    run = RunLength(offset, max, LookupEntry(offset), out ulong host);
+                    if (run > 0)
+                    {
+                        _file.ReadScattered(host, part.AsSpan(0, cursor.Take(run, part)));
+                    }
+                }
+                finally
+                {
+                    _lock.ExitReadLock();
+                }
+
+                if (run == 0)
+                {
+                    run = ChunkAt(offset, max);
+                    int count = cursor.Take(run, part);
+                    ulong at = offset;
+                    for (int i = 0; i < count; i++)
+                    {
+                        Read(at, part[i].AsSpan());
+                        at += (ulong)part[i].Length;
+                    }
+                }
+
+                offset += (ulong)run;
             }
         }
         finally
         {
-            _lock.ExitReadLock();
-        }
-
-        foreach (IoSegment segment in segments)
-        {
-            Read(offset, segment.AsSpan());
-            offset += (ulong)segment.Length;
+            ArrayPool<IoSegment>.Shared.Return(part);
         }
     }
 
