@@ -112,8 +112,17 @@ internal sealed unsafe partial class Hart
         }
         else
         {
-            // The instruction's upper half is on the next page: decode it every time, without caching.
-            if (!hart.FetchHalfword(s->Pc + 2, out ushort high))
+            // The instruction's upper half is on the next page: decode it every time, without caching. When the
+            // execute TLB maps that page (it has run before), its first halfword is read straight from RAM.
+            ulong upper = s->Pc + 2;
+            ulong vpn = upper >> 12;
+            ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+            ushort high;
+            if (entry[0] == (vpn | s->FetchSalt))
+            {
+                high = Unsafe.ReadUnaligned<ushort>(s->RamPointer + (entry[2] << 12));
+            }
+            else if (!hart.FetchHalfword(upper, out high))
             {
                 return &s->Redirect;
             }

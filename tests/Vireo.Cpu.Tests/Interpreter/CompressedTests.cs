@@ -80,6 +80,26 @@ public sealed class CompressedTests : IDisposable
     }
 
     [Fact]
+    public void Straddling_instruction_reads_its_current_upper_half_once_the_next_page_has_run()
+    {
+        // The second iteration takes the upper half through the execute TLB entry the next page's jal filled; the
+        // change to it must still be seen (it is read from RAM every time).
+        ulong at = Base + 0xFFE;
+        uint first = Addi(5, 5, 1);
+        uint second = Addi(5, 5, 100);
+        uint back = Jal(0, -4);
+        _m.Load16(at, (ushort)(first & 0xFFFF), (ushort)(first >> 16), (ushort)(back & 0xFFFF), (ushort)(back >> 16));
+        _m.Hart.Pc = at;
+        _m.Step(4);
+        Assert.Equal(2ul, _m.X(5));
+
+        _m.Load16(Base + 0x1000, (ushort)(second >> 16));
+        _m.Step(2);
+        Assert.Equal(102ul, _m.X(5));
+        Assert.Equal(at, _m.Hart.Pc);
+    }
+
+    [Fact]
     public void Self_modifying_code_is_seen_after_fence_i()
     {
         _m.Hart.SetRegister(8, Base);
