@@ -25,10 +25,10 @@ internal sealed unsafe partial class Hart
         }
 
         ulong pc = s->Pc;
-        ulong vpn = pc >> 12;
-        ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
-        if (entry[0] == (vpn | s->FetchSalt))
+        ulong* entry = ExecTlbHit(s, pc);
+        if (entry != null)
         {
+            // Mapped, but the page's code changed since: decode it afresh.
             ulong cachedPage = entry[2];
             if (_ram.CodeGenerations[cachedPage] != (uint)entry[3])
             {
@@ -59,7 +59,8 @@ internal sealed unsafe partial class Hart
         {
             ulong ramPage = ((physical & ~PageMask) - s->RamBase) >> 12;
             DecodedPage page = GetDecodedPage(ramPage);
-            entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+            ulong vpn = pc >> 12;
+            entry = ExecTlbSlot(s, vpn);
             entry[0] = vpn | s->FetchSalt;
             entry[1] = (ulong)page.Pointer;
             entry[2] = ramPage;
@@ -79,9 +80,8 @@ internal sealed unsafe partial class Hart
     internal static DecodedInstruction* EnterCachedPage(HartState* s)
     {
         ulong pc = s->Pc;
-        ulong vpn = pc >> 12;
-        ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
-        if (entry[0] != (vpn | s->FetchSalt))
+        ulong* entry = ExecTlbHit(s, pc);
+        if (entry == null)
         {
             return null;
         }
@@ -95,6 +95,21 @@ internal sealed unsafe partial class Hart
         EnterPage(s, pc, (DecodedInstruction*)entry[1], ramPage);
         return s->FetchSlots + ((pc & PageMask) >> 1);
     }
+
+    /// <summary>
+    /// The execute-TLB entry of <paramref name="address"/>'s page for the current privilege, or null: four words, the
+    /// tag, the decoded page's slots, the RAM page number and the code generation the slots were decoded from.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong* ExecTlbHit(HartState* s, ulong address)
+    {
+        ulong vpn = address >> 12;
+        ulong* entry = ExecTlbSlot(s, vpn);
+        return entry[0] == (vpn | s->FetchSalt) ? entry : null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong* ExecTlbSlot(HartState* s, ulong vpn) => s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
 
     /// <summary>Slot handler for not-yet-decoded instructions: decodes into the slot, then runs it.</summary>
     internal static DecodedInstruction* DecodeStub(Hart hart, HartState* s, DecodedInstruction* d)
@@ -115,10 +130,9 @@ internal sealed unsafe partial class Hart
             // The instruction's upper half is on the next page: decode it every time, without caching. When the
             // execute TLB maps that page (it has run before), its first halfword is read straight from RAM.
             ulong upper = s->Pc + 2;
-            ulong vpn = upper >> 12;
-            ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
+            ulong* entry = ExecTlbHit(s, upper);
             ushort high;
-            if (entry[0] == (vpn | s->FetchSalt))
+            if (entry != null)
             {
                 high = Unsafe.ReadUnaligned<ushort>(s->RamPointer + (entry[2] << 12));
             }

@@ -18,12 +18,20 @@ internal sealed class Region
             IndexByOffset.Add(instructions[i].Offset, i);
         }
 
+        // Jump targets: in-page branches and jumps, and fall-throughs the emitter reaches by a jump because the next
+        // instruction of the region is not adjacent.
         var targets = new HashSet<int>();
-        foreach (RegionInstruction instruction in instructions)
+        for (int i = 0; i < instructions.Length; i++)
         {
+            RegionInstruction instruction = instructions[i];
             if (instruction.Op is JitOp.JalNear or (>= JitOp.BeqNear and <= JitOp.BgeuNear))
             {
                 targets.Add(instruction.Target);
+            }
+
+            if (i + 1 < instructions.Length && instructions[i + 1].Offset != instruction.FallThrough)
+            {
+                targets.Add(instruction.FallThrough);
             }
         }
 
@@ -48,7 +56,10 @@ internal sealed class Region
     /// <summary>Index into <see cref="Instructions"/> by page offset.</summary>
     public Dictionary<int, int> IndexByOffset { get; } = [];
 
-    /// <summary>Whether instruction i starts a basic block (the seed, a jump target, or after a transfer or handler call).</summary>
+    /// <summary>
+    /// Whether instruction i starts a basic block: the seed, a jump target, an instruction not reached by falling
+    /// through, or one after a transfer or an interpreter call. Entries are also where the emitter's paths join.
+    /// </summary>
     public bool[] IsEntry { get; }
 
     private static bool EndsBlock(JitOp op) =>

@@ -95,13 +95,13 @@ internal sealed unsafe partial class RegionEmitter
         RegionInstruction[] instructions = _region.Instructions;
         Label[] entries = EmitEntryDispatch();
         var uncountedAt = new int[instructions.Length];
-        HashSet<int> leaders = FindLeaders();
         for (int i = 0; i < instructions.Length; i++)
         {
             RegionInstruction instruction = instructions[i];
-            if (leaders.Contains(instruction.Offset))
+            if (_region.IsEntry[i])
             {
-                // Other paths jump here with their own count folded in: the count so far belongs to this path only.
+                // Jumps and entry stubs arrive here with their own count folded in: the count so far belongs to the
+                // fall-through path only.
                 FoldCount();
             }
 
@@ -139,8 +139,8 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>
-    /// Jumps to the entry stub of the instruction the called slot names (a basic block's start): its entry number (the instruction's index) is
-    /// kept in the slot's <see cref="DecodedInstruction.Rd"/> and <see cref="DecodedInstruction.Rs1"/> bytes.
+    /// Jumps to the entry stub of the instruction the called slot names (a basic block's start): its entry number (the
+    /// instruction's index) is kept in the slot's <see cref="DecodedInstruction.Rd"/> and <see cref="DecodedInstruction.Rs1"/> bytes.
     /// </summary>
     private Label[] EmitEntryDispatch()
     {
@@ -160,29 +160,6 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Switch, entries);
         _il.Emit(OpCodes.Br, seedEntry);
         return entries;
-    }
-
-    /// <summary>Offsets control can reach other than by falling through from the instruction before: jump targets.</summary>
-    private HashSet<int> FindLeaders()
-    {
-        var leaders = new HashSet<int>();
-        RegionInstruction[] instructions = _region.Instructions;
-        for (int i = 0; i < instructions.Length; i++)
-        {
-            RegionInstruction instruction = instructions[i];
-            if (instruction.Op is JitOp.JalNear or (>= JitOp.BeqNear and <= JitOp.BgeuNear))
-            {
-                leaders.Add(instruction.Target);
-            }
-
-            if (i + 1 < instructions.Length && instructions[i + 1].Offset != instruction.FallThrough)
-            {
-                leaders.Add(instruction.FallThrough);
-                leaders.Add(instructions[i + 1].Offset);
-            }
-        }
-
-        return leaders;
     }
 
     /// <summary>Emits one instruction; returns whether control can reach its fall-through.</summary>
@@ -271,7 +248,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Br, _labels[index]);
     }
 
-    /// <summary>Sets the pc to page offset <paramref name="offset"/>, publishes the count and returns that offset's slot (or the redirect slot past the page end).</summary>
+    /// <summary>Sets the pc to page offset <paramref name="offset"/>, publishes the count and returns that offset's slot (past the page end: leaves the page).</summary>
     private void ExitToSlot(int offset)
     {
         StorePc(() => PushPc(offset));

@@ -103,9 +103,8 @@ internal sealed unsafe class RegionJit
         // The page is looked up in the execute TLB rather than taken from the fetch page: a block that a region ended
         // by leaving its page stops with the pc already on the next page, and those samples count too.
         HartState* s = _hart.State;
-        ulong vpn = pc >> 12;
-        ulong* entry = s->ExecTlb + ((vpn & (HartState.TlbEntries - 1)) * 4);
-        if (entry[0] != (vpn | s->FetchSalt))
+        ulong* entry = Hart.ExecTlbHit(s, pc);
+        if (entry == null)
         {
             return;
         }
