@@ -30,7 +30,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
     public const uint MaxSegments = QueueSize / 2;
 
     /// <summary>Writes of this size or more are split in two halves written in parallel (see <c>WriteSegments</c>).</summary>
-    public const long ParallelWriteBytes = 512 * 1024;
+    public const ulong ParallelWriteBytes = 512 * 1024;
 
     /// <summary>Most sectors one discard or write-zeroes segment may cover.</summary>
     public const uint MaxRangeSectors = 1 << 22;
@@ -476,19 +476,14 @@ public sealed class VirtioBlockDevice : VirtioDevice
     private void WriteSegments(VirtioBlockRequest request, ulong offset, int count)
     {
         IoSegment[] segments = request.Segments;
-        long total = 0;
-        for (int i = 0; i < count; i++)
-        {
-            total += segments[i].Length;
-        }
-
+        ulong total = IoSegment.TotalLength(segments.AsSpan(0, count));
         int split = 0;
-        long firstBytes = 0;
+        ulong firstBytes = 0;
         if (total >= ParallelWriteBytes && count >= 2)
         {
             while (split < count - 1 && firstBytes < total / 2)
             {
-                firstBytes += segments[split++].Length;
+                firstBytes += (ulong)segments[split++].Length;
             }
         }
 
@@ -501,7 +496,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
         request.FirstHalf.Start(_disk, offset, segments, split);
         try
         {
-            _disk.WriteGathered(offset + (ulong)firstBytes, segments.AsSpan(split, count - split));
+            _disk.WriteGathered(offset + firstBytes, segments.AsSpan(split, count - split));
         }
         finally
         {

@@ -7,8 +7,10 @@ namespace Vireo.Devices.Virtio.Block;
 /// The first half of a large write that <see cref="VirtioBlockDevice"/> hands to the thread pool while the serving
 /// thread writes the second. Reused by its request slot: no allocation per request.
 /// </summary>
-internal sealed class VirtioBlockWriteHalf : IThreadPoolWorkItem, IDisposable
+internal sealed class VirtioBlockWriteHalf : IThreadPoolWorkItem
 {
+    // Not disposed: it lives as long as its request slot, and a slim event holds a kernel handle only after a wait
+    // blocked (whose finalizer then frees it).
     private readonly ManualResetEventSlim _done = new(false);
     private IBlockDevice? _disk;
     private IoSegment[]? _segments;
@@ -51,6 +53,4 @@ internal sealed class VirtioBlockWriteHalf : IThreadPoolWorkItem, IDisposable
             _done.Set();
         }
     }
-
-    public void Dispose() => _done.Dispose();
 }
