@@ -21,18 +21,39 @@ internal ref struct SegmentCursor
         int count = 0;
         while (length > 0)
         {
-            IoSegment segment = _segments[_index];
-            int take = Math.Min(segment.Length - _skip, length);
-            destination[count++] = new IoSegment(segment.Address + _skip, take);
-            length -= take;
-            _skip += take;
-            if (_skip == segment.Length)
-            {
-                _index++;
-                _skip = 0;
-            }
+            IoSegment piece = Next(length);
+            destination[count++] = piece;
+            length -= piece.Length;
         }
 
         return count;
+    }
+
+    /// <summary>Copies the next <paramref name="length"/> bytes of the list into <paramref name="destination"/>; the cursor moves past them.</summary>
+    public void CopyTo(int length, Span<byte> destination)
+    {
+        int filled = 0;
+        while (filled < length)
+        {
+            IoSegment piece = Next(length - filled);
+            piece.AsSpan().CopyTo(destination[filled..]);
+            filled += piece.Length;
+        }
+    }
+
+    /// <summary>The next piece of at most <paramref name="length"/> bytes (the rest of the current segment or less).</summary>
+    private IoSegment Next(int length)
+    {
+        IoSegment segment = _segments[_index];
+        int take = Math.Min(segment.Length - _skip, length);
+        var piece = new IoSegment(segment.Address + _skip, take);
+        _skip += take;
+        if (_skip == segment.Length)
+        {
+            _index++;
+            _skip = 0;
+        }
+
+        return piece;
     }
 }

@@ -20,6 +20,27 @@ public sealed partial class Qcow2Image
             return;
         }
 
+        // The common case, an image written sequentially: the whole request is one host-contiguous run.
+        _lock.EnterReadLock();
+        try
+        {
+            if (total <= int.MaxValue && RunLength(offset, (int)total, LookupEntry(offset), out ulong host) == (int)total)
+            {
+                _file.ReadScattered(host, segments);
+                return;
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        ReadScatteredByRun(offset, total, segments);
+    }
+
+    /// <summary>The general case of <see cref="ReadScattered"/>: one preadv per host-contiguous run, the list cut at run ends.</summary>
+    private void ReadScatteredByRun(ulong offset, ulong total, ReadOnlySpan<IoSegment> segments)
+    {
         IoSegment[] part = ArrayPool<IoSegment>.Shared.Rent(segments.Length);
         try
         {
@@ -92,7 +113,7 @@ public sealed partial class Qcow2Image
             _lock.ExitReadLock();
         }
 
-        WriteGatheredByCluster(offset, segments);
+        WriteGatheredByCluster(offset, total, segments);
     }
 
     /// <summary>
@@ -100,35 +121,21 @@ public sealed partial class Qcow2Image
     /// buffer and written with one <see cref="Write"/>, so a new cluster is allocated and filled once instead of once
     /// per guest page.
     /// </summary>
-    private unsafe void WriteGatheredByCluster(ulong offset, ReadOnlySpan<IoSegment> segments)
+    private unsafe void WriteGatheredByCluster(ulong offset, ulong total, ReadOnlySpan<IoSegment> segments)
     {
         // Aligned unmanaged memory, so that with O_DIRECT the file does not bounce it a second time.
         byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)_clusterSize, ImageFile.DirectAlignment);
         try
         {
             var bounce = new Span<byte>(memory, (int)_clusterSize);
-            int index = 0;
-            int within = 0;
-            while (index < segments.Length)
+            var cursor = new SegmentCursor(segments);
+            ulong end = offset + total;
+            while (offset < end)
             {
-                int chunk = ChunkAt(offset, int.MaxValue);
-                int filled = 0;
-                while (filled < chunk && index < segments.Length)
-                {
-                    Span<byte> piece = segments[index].AsSpan()[within..];
-                    int n = Math.Min(piece.Length, chunk - filled);
-                    piece[..n].CopyTo(bounce[filled..]);
-                    filled += n;
-                    within += n;
-                    if (within == segments[index].Length)
-                    {
-                        index++;
-                        within = 0;
-                    }
-                }
-
-                Write(offset, bounce[..filled]);
-                offset += (ulong)filled;
+                int chunk = ChunkAt(offset, (int)Math.Min(end - offset, int.MaxValue));
+                cursor.CopyTo(chunk, bounce);
+                Write(offset, bounce[..chunk]);
+                offset += (ulong)chunk;
             }
         }
         finally
