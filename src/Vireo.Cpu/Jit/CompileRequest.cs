@@ -5,6 +5,7 @@ namespace Vireo.Cpu.Jit;
 /// <summary>
 /// A region to compile: the requesting hart's JIT, the page (its decoded slots and a copy of its bytes in
 /// <paramref name="Code"/>), the RAM page index, the code generation the copy was taken at (the region is only installed
-/// if it still holds) and the seed's page offset.
+/// if it still holds), the seed's page offset and the entry slots of the page's regions installed by then
+/// (<see cref="JitPageState.SnapshotEntries"/>), where the new region stops instead of compiling their code again.
 /// </summary>
-internal sealed record CompileRequest(RegionJit Owner, DecodedPage Page, ulong RamPage, uint Generation, int Seed, byte[] Code);
+internal sealed record CompileRequest(RegionJit Owner, DecodedPage Page, ulong RamPage, uint Generation, int Seed, byte[] Code, ulong[] Entries);

@@ -7,6 +7,7 @@ namespace Vireo.Cpu.Jit;
 internal sealed class JitPageState
 {
     private readonly ulong[] _covered = new ulong[DecodedPage.SlotCount / 64];
+    private readonly ulong[] _entries = new ulong[DecodedPage.SlotCount / 64];
 
     public JitPageState(RegionJit owner)
     {
@@ -34,4 +35,13 @@ internal sealed class JitPageState
     public bool Covers(int offset) => (_covered[offset >> 7] & (1UL << ((offset >> 1) & 63))) != 0;
 
     public void Cover(int offset) => _covered[offset >> 7] |= 1UL << ((offset >> 1) & 63);
+
+    /// <summary>Marks <paramref name="offset"/> as a slot that enters an installed region.</summary>
+    public void MarkEntry(int offset) => _entries[offset >> 7] |= 1UL << ((offset >> 1) & 63);
+
+    /// <summary>A copy of the entry slots of the installed regions, one bit per 2-byte slot (see <see cref="IsEntry"/>).</summary>
+    public ulong[] SnapshotEntries() => (ulong[])_entries.Clone();
+
+    /// <summary>Whether <paramref name="offset"/> is set in an entry bitmap made by <see cref="SnapshotEntries"/>.</summary>
+    public static bool IsEntry(ulong[] entries, int offset) => (entries[offset >> 7] & (1UL << ((offset >> 1) & 63))) != 0;
 }

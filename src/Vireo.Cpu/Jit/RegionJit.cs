@@ -154,7 +154,7 @@ internal sealed unsafe class RegionJit
 
         state.Seeds.Add(seed);
         state.CompilePending = true;
-        var request = new CompileRequest(this, page, ramPage, after, seed, code);
+        var request = new CompileRequest(this, page, ramPage, after, seed, code, state.SnapshotEntries());
         if (_options.Synchronous)
         {
             CompileAndPost(request);
@@ -168,7 +168,7 @@ internal sealed unsafe class RegionJit
 
     private CompiledRegion? Compile(CompileRequest request)
     {
-        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions);
+        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions, request.Entries);
         if (region is null)
         {
             return null;
@@ -247,6 +247,7 @@ internal sealed unsafe class RegionJit
                 slot->Rd = (byte)i;
                 slot->Rs1 = (byte)(i >> 8);
                 slot->Handler = &Hart.RunRegion;
+                state.MarkEntry(instructions[i].Offset);
             }
         }
 

@@ -6,12 +6,19 @@ namespace Vireo.Cpu.Jit;
 
 /// <summary>
 /// Finds a region: decodes from the seed with the interpreter's decoder and follows fall-throughs, in-page branches
-/// and in-page jumps breadth-first, up to a size limit. Jumps off the page, indirect jumps and traps end a path.
+/// and in-page jumps breadth-first, up to a size limit. Jumps off the page, indirect jumps and traps end a path, and so
+/// does an entry of a region already installed on the page: the new region exits there and the run loop enters that
+/// region. Without that, every later seed on a busy page compiled the page's hot code again (a kernel page collected
+/// tens of regions of up to the size limit, most of them copies), and the compile thread took the second host core.
 /// </summary>
 internal static unsafe class RegionScanner
 {
-    /// <summary>Scans <paramref name="page"/> (a copy of the 4 KiB code page) from <paramref name="seed"/>; null when nothing there can be compiled.</summary>
-    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions)
+    /// <summary>
+    /// Scans <paramref name="page"/> (a copy of the 4 KiB code page) from <paramref name="seed"/>, stopping at the slots
+    /// set in <paramref name="installedEntries"/> (see <see cref="JitPageState.SnapshotEntries"/>); null when nothing there
+    /// can be compiled.
+    /// </summary>
+    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions, ulong[] installedEntries)
     {
         var found = new Dictionary<int, RegionInstruction>();
         var queue = new Queue<int>();
@@ -19,7 +26,8 @@ internal static unsafe class RegionScanner
         while (queue.Count > 0 && found.Count < maxInstructions)
         {
             int offset = queue.Dequeue();
-            if ((uint)offset >= (uint)page.Length || (offset & 1) != 0 || found.ContainsKey(offset))
+            if ((uint)offset >= (uint)page.Length || (offset & 1) != 0 || found.ContainsKey(offset)
+                || (offset != seed && JitPageState.IsEntry(installedEntries, offset)))
             {
                 continue;
             }

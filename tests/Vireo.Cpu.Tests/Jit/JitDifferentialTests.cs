@@ -125,6 +125,64 @@ public sealed class JitDifferentialTests
         Assert.Equal(1, compiled.Hart.Jit!.RegionsInstalled);
     }
 
+    [Fact]
+    public void A_later_region_stops_at_an_installed_region_entry_and_counts_exactly()
+    {
+        uint[] code =
+        [
+            Auipc(7, 0), // 0: x7 = the code's base
+            Addi(CounterRegister, 0, 20), // 4
+            Addi(5, 5, 1), // 8: the loop head
+            Jalr(1, 7, 28), // 12: an indirect call to 28, which the first region cannot follow
+            Addi(CounterRegister, CounterRegister, -1), // 16: the return point, an entry of the first region
+            Bne(CounterRegister, 0, -12), // 20: back to 8
+            Jal(0, 12), // 24: to the end
+            Addi(6, 6, 7), // 28: the callee, only reached indirectly: a second seed
+            Beq(0, 0, -16), // 32: back to 16
+            Wfi, // 36
+        ];
+        using var interpreted = new TestMachine();
+        using var compiled = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
+        foreach (TestMachine m in new[] { interpreted, compiled })
+        {
+            m.Load(CodeBase, code);
+            m.Hart.Pc = CodeBase;
+        }
+
+        // A first block of three instructions has the loop's region compiled before the callee ever runs.
+        compiled.Hart.RunBlock(3);
+        compiled.Hart.Jit!.AfterBlock();
+        Run(interpreted.Hart, CodeBase + 40, jit: false);
+        Run(compiled.Hart, CodeBase + 40, jit: true);
+
+        Assert.Equal(20ul, compiled.X(5));
+        Assert.Equal(140ul, compiled.X(6));
+        Assert.Equal(interpreted.Hart.InstructionsRetired, compiled.Hart.InstructionsRetired);
+
+        // The callee's region holds only the callee: at 16 it exits into the first region instead of compiling the
+        // loop a second time.
+        DecodedPage page = compiled.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
+        Assert.Equal(2, page.Jit!.Regions.Count);
+        Assert.Equal(2, page.Jit.Regions[1].Copies.Length);
+    }
+
+    [Fact]
+    public void The_scan_stops_at_installed_entries_but_not_at_its_own_seed()
+    {
+        uint[] code = [Addi(5, 5, 1), Addi(6, 6, 1), Addi(7, 7, 1), Jalr(0, 1, 0)];
+        byte[] page = new byte[4096];
+        Buffer.BlockCopy(code, 0, page, 0, code.Length * 4);
+        ulong[] none = new ulong[DecodedPage.SlotCount / 64];
+        ulong[] atEight = new ulong[DecodedPage.SlotCount / 64];
+        atEight[0] = 1UL << (8 >> 1);
+
+        Assert.Equal([0, 4, 8, 12], Offsets(RegionScanner.Scan(page, 0, 256, none)!));
+        Assert.Equal([0, 4], Offsets(RegionScanner.Scan(page, 0, 256, atEight)!));
+        Assert.Equal([8, 12], Offsets(RegionScanner.Scan(page, 8, 256, atEight)!));
+
+        static int[] Offsets(Region region) => Array.ConvertAll(region.Instructions, i => i.Offset);
+    }
+
     private static uint Wfi => 0x10500073;
 
     private static void Prepare(TestMachine m, uint[] code, ulong[] registers, byte[] data)
