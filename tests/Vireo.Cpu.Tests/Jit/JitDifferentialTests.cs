@@ -183,6 +183,42 @@ public sealed class JitDifferentialTests
         static int[] Offsets(Region region) => Array.ConvertAll(region.Instructions, i => i.Offset);
     }
 
+    [Fact]
+    public void The_compile_thread_compiles_off_the_hart_then_ends_and_starts_again()
+    {
+        uint[] code =
+        [
+            Addi(5, 5, 1), // 0
+            Jal(0, -4), // 4: back to 0, forever
+        ];
+        using var m = new TestMachine(jit: new JitOptions { Threshold = 0 });
+        m.Load(CodeBase, code);
+        m.Hart.Pc = CodeBase;
+        JitCompileQueue queue = m.Environment.JitQueue;
+        RunUntilCompiled(m);
+        Assert.Equal(1, queue.ThreadsStarted);
+        Assert.Equal(m.Hart.InstructionsRetired, m.X(5) * 2 - (m.Hart.Pc == CodeBase ? 0ul : 1ul));
+
+        // Idle past the linger time: the thread ends, and the next request (another page) starts a new one.
+        Thread.Sleep(JitCompileQueue.Linger * 3);
+        m.Load(CodeBase + 0x1000, code);
+        m.Hart.Pc = CodeBase + 0x1000;
+        RunUntilCompiled(m);
+        Assert.Equal(2, queue.ThreadsStarted);
+
+        static void RunUntilCompiled(TestMachine m)
+        {
+            long installed = m.Hart.Jit!.RegionsInstalled;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (m.Hart.Jit.RegionsInstalled == installed)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no region was installed");
+                m.Hart.RunBlock(97);
+                m.Hart.Jit.AfterBlock();
+            }
+        }
+    }
+
     private static uint Wfi => 0x10500073;
 
     private static void Prepare(TestMachine m, uint[] code, ulong[] registers, byte[] data)
