@@ -13,6 +13,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["jit-compile", string image])
+        {
+            Cpu.JitCompileProbe.Run(image);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
