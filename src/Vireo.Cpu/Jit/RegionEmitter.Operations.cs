@@ -341,18 +341,18 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Stloc, _address);
         SetX(d.Rd, () => PushPc(instruction.FallThrough));
-        StorePc(() => _il.Emit(OpCodes.Ldloc, _address));
-        Flush();
+        FoldCount();
+        _il.Emit(OpCodes.Ldloc, _address);
+        _il.Emit(OpCodes.Stloc, _exitPc);
 
         // Like Hart.JumpTo: the target's slot when it is on this page, else the other page's slot (or the redirect slot).
-        Label offPage = _il.DefineLabel();
         _il.Emit(OpCodes.Ldloc, _address);
         _il.Emit(OpCodes.Ldloc, _base);
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _address);
         _il.Emit(OpCodes.Ldloc, _address);
         _il.Emit(OpCodes.Ldc_I8, (long)GuestRam.PageSize);
-        _il.Emit(OpCodes.Bge_Un, offPage);
+        _il.Emit(OpCodes.Bge_Un, _exitLeavingPage);
         PushPointer(_slots);
         _il.Emit(OpCodes.Ldloc, _address);
         _il.Emit(OpCodes.Ldc_I4_1);
@@ -362,8 +362,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Mul);
         _il.Emit(OpCodes.Conv_I);
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ret);
-        _il.MarkLabel(offPage);
-        ReturnLeavingPage();
+        _il.Emit(OpCodes.Stloc, _result);
+        _il.Emit(OpCodes.Br, _exitToSlot);
     }
 }

@@ -40,6 +40,13 @@ internal sealed unsafe partial class RegionEmitter
     private readonly LocalBuilder _address;
     private readonly LocalBuilder _entry;
     private readonly LocalBuilder _result;
+    private readonly LocalBuilder _exitPc;
+
+    // The region's exits share two tails (publish the pc and the count, then return a slot or leave the page): each exit
+    // site only sets the pc (and slot) and jumps there. The .NET JIT's compile time grows with the IL, and exits were
+    // the largest part of it after loads and stores.
+    private readonly Label _exitToSlot;
+    private readonly Label _exitLeavingPage;
 
     // Instructions emitted since the last add to _pending: a compile-time count, folded in before any branch, call or exit.
     private int _uncounted;
@@ -64,6 +71,9 @@ internal sealed unsafe partial class RegionEmitter
         _address = _il.DeclareLocal(typeof(long));
         _entry = _il.DeclareLocal(typeof(nint));
         _result = _il.DeclareLocal(typeof(nint));
+        _exitPc = _il.DeclareLocal(typeof(long));
+        _exitToSlot = _il.DefineLabel();
+        _exitLeavingPage = _il.DefineLabel();
     }
 
     /// <summary>
@@ -123,6 +133,19 @@ internal sealed unsafe partial class RegionEmitter
         _il.MarkLabel(_returnResult);
         _il.Emit(OpCodes.Ldloc, _result);
         _il.Emit(OpCodes.Ret);
+
+        // Every path above ended in a return or a jump; the tails start with nothing left to count.
+        _uncounted = 0;
+        _il.MarkLabel(_exitToSlot);
+        StorePc(() => _il.Emit(OpCodes.Ldloc, _exitPc));
+        Flush();
+        _il.Emit(OpCodes.Ldloc, _result);
+        _il.Emit(OpCodes.Ret);
+
+        _il.MarkLabel(_exitLeavingPage);
+        StorePc(() => _il.Emit(OpCodes.Ldloc, _exitPc));
+        Flush();
+        ReturnLeavingPage();
 
         // Entry i starts the count so that, once the fall-through path's pending count for instruction i is folded in,
         // it holds the instructions run since entry minus one (the run loop counts one for the call itself).
@@ -251,24 +274,27 @@ internal sealed unsafe partial class RegionEmitter
     /// <summary>Sets the pc to page offset <paramref name="offset"/>, publishes the count and returns that offset's slot (past the page end: leaves the page).</summary>
     private void ExitToSlot(int offset)
     {
-        StorePc(() => PushPc(offset));
-        Flush();
+        FoldCount();
+        PushPc(offset);
+        _il.Emit(OpCodes.Stloc, _exitPc);
         if ((ulong)offset >= GuestRam.PageSize)
         {
-            ReturnLeavingPage();
+            _il.Emit(OpCodes.Br, _exitLeavingPage);
             return;
         }
 
         PushPointer(_slots + ((nint)(offset >> 1) * sizeof(DecodedInstruction)));
-        _il.Emit(OpCodes.Ret);
+        _il.Emit(OpCodes.Stloc, _result);
+        _il.Emit(OpCodes.Br, _exitToSlot);
     }
 
     /// <summary>Sets the pc to the value <paramref name="pushTarget"/> pushes and leaves the page (see <see cref="Hart.LeavePage"/>).</summary>
     private void ExitFar(Action pushTarget)
     {
-        StorePc(pushTarget);
-        Flush();
-        ReturnLeavingPage();
+        FoldCount();
+        pushTarget();
+        _il.Emit(OpCodes.Stloc, _exitPc);
+        _il.Emit(OpCodes.Br, _exitLeavingPage);
     }
 
     /// <summary>
