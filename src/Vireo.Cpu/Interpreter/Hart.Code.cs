@@ -152,6 +152,36 @@ internal sealed unsafe partial class Hart
     /// <summary>Handler of a slot where a compiled region starts: runs the region its operand names.</summary>
     internal static DecodedInstruction* RunRegion(Hart hart, HartState* s, DecodedInstruction* d) => hart._jit!.Code[d->Imm]!(s, d);
 
+    /// <summary>
+    /// A compiled region's call into the interpreter handler of <paramref name="d"/> (an instruction it does not
+    /// translate, or a load or store off the TLB's hit path): publishes the instructions the region ran since its last
+    /// publish (<paramref name="retired"/>) and the pc, runs the handler and returns null when the region may go on
+    /// with the next instruction, else the slot the run loop continues with. Out of line (and never inlined) so each call
+    /// site in a region is a few IL instructions: the .NET JIT's compile time grows with a region's IL.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static DecodedInstruction* RegionCall(Hart hart, HartState* s, DecodedInstruction* d, long retired, ulong pc)
+    {
+        s->ExtraRetired += retired;
+        s->BlockLimit -= retired;
+        s->Pc = pc;
+        DecodedInstruction* result = d->Handler(hart, s, d);
+
+        // Anything but a fall-through (a trap, a jump, EndBlock after a store into this page or a CSR write) or a spent
+        // budget leaves the region.
+        return result == (DecodedInstruction*)((byte*)d + (d->Length * 8)) && s->BlockLimit > s->BlockExecuted ? null : result;
+    }
+
+    /// <summary>Like <see cref="RegionCall"/> for an instruction that always leaves the region: returns the handler's slot.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static DecodedInstruction* RegionCallAndLeave(Hart hart, HartState* s, DecodedInstruction* d, long retired, ulong pc)
+    {
+        s->ExtraRetired += retired;
+        s->BlockLimit -= retired;
+        s->Pc = pc;
+        return d->Handler(hart, s, d);
+    }
+
     /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>
     internal bool FetchHalfword(ulong virtualAddress, out ushort value)
     {

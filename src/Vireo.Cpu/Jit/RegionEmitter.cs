@@ -20,6 +20,8 @@ internal sealed unsafe partial class RegionEmitter
     private static readonly Type s_slotPointer = typeof(DecodedInstruction*);
     private static readonly Type[] s_parameters = [typeof(Hart), typeof(HartState*), typeof(DecodedInstruction*)];
     private static readonly MethodInfo s_leavePage = typeof(Hart).GetMethod(nameof(Hart.LeavePage), BindingFlags.Static | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_regionCall = typeof(Hart).GetMethod(nameof(Hart.RegionCall), BindingFlags.Static | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_regionCallAndLeave = typeof(Hart).GetMethod(nameof(Hart.RegionCallAndLeave), BindingFlags.Static | BindingFlags.NonPublic)!;
 
     /// <summary>
     /// Byte offset of the 16-bit entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>
@@ -298,20 +300,18 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>
-    /// Runs the instruction through its interpreter handler with the exact pc and count published; continues only
-    /// when the handler fell through and the block may go on.
+    /// Runs the instruction through its interpreter handler with the exact pc and count published (see
+    /// <see cref="Hart.RegionCall"/>); continues only when the handler fell through and the block may go on.
     /// </summary>
     private void CallHandler(RegionInstruction instruction, int index, bool leave)
     {
         FoldCount();
-        Flush();
-        StorePc(() => PushPc(instruction.Offset));
-        nint slot = _copies + ((nint)index * sizeof(DecodedInstruction));
         _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldarg_1);
-        PushPointer(slot);
-        PushPointer((nint)instruction.Decoded.Handler);
-        _il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, s_slotPointer, s_parameters, null);
+        PushPointer(_copies + ((nint)index * sizeof(DecodedInstruction)));
+        _il.Emit(OpCodes.Ldloc, _pending);
+        PushPc(instruction.Offset);
+        _il.Emit(OpCodes.Call, leave ? s_regionCallAndLeave : s_regionCall);
         if (leave)
         {
             _il.Emit(OpCodes.Ret);
@@ -319,14 +319,10 @@ internal sealed unsafe partial class RegionEmitter
         }
 
         _il.Emit(OpCodes.Stloc, _result);
+        _il.Emit(OpCodes.Ldc_I8, 0L);
+        _il.Emit(OpCodes.Stloc, _pending);
         _il.Emit(OpCodes.Ldloc, _result);
-        PushPointer(slot + (instruction.Decoded.Length * 8));
-        _il.Emit(OpCodes.Bne_Un, _returnResult);
-
-        // EndBlock (a store into this page, a CSR write, a privilege change) or a spent budget: leave with the next slot.
-        LoadField(_layout.BlockLimit);
-        LoadField(_layout.BlockExecuted);
-        _il.Emit(OpCodes.Ble, _returnResult);
+        _il.Emit(OpCodes.Brtrue, _returnResult);
     }
 
     /// <summary>Adds the instructions emitted since the last fold to the runtime count.</summary>
