@@ -194,7 +194,7 @@ internal sealed unsafe partial class RegionEmitter
         switch (instruction.Op)
         {
             case JitOp.Call:
-                CallHandler(instruction, index, leave: false);
+                CallHandlerInline(instruction, index);
                 return true;
             case JitOp.CallAndLeave:
                 CallHandler(instruction, index, leave: true);
@@ -323,6 +323,33 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, _pending);
         _il.Emit(OpCodes.Ldloc, _result);
         _il.Emit(OpCodes.Brtrue, _returnResult);
+    }
+
+    /// <summary>
+    /// Like <see cref="CallHandler"/> with the call inline: for an instruction the region always hands to its
+    /// interpreter handler (a CSR access, floating point, an AMO), where the extra call of <see cref="Hart.RegionCall"/>
+    /// would run every time. Loads and stores, whose handler only runs off the TLB hit path, take the shorter IL.
+    /// </summary>
+    private void CallHandlerInline(RegionInstruction instruction, int index)
+    {
+        FoldCount();
+        Flush();
+        StorePc(() => PushPc(instruction.Offset));
+        nint slot = _copies + ((nint)index * sizeof(DecodedInstruction));
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_1);
+        PushPointer(slot);
+        PushPointer((nint)instruction.Decoded.Handler);
+        _il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, s_slotPointer, s_parameters, null);
+        _il.Emit(OpCodes.Stloc, _result);
+        _il.Emit(OpCodes.Ldloc, _result);
+        PushPointer(slot + (instruction.Decoded.Length * 8));
+        _il.Emit(OpCodes.Bne_Un, _returnResult);
+
+        // EndBlock (a CSR write, a privilege change) or a spent budget: leave with the next slot.
+        LoadField(_layout.BlockLimit);
+        LoadField(_layout.BlockExecuted);
+        _il.Emit(OpCodes.Ble, _returnResult);
     }
 
     /// <summary>Adds the instructions emitted since the last fold to the runtime count.</summary>
