@@ -147,7 +147,8 @@ public sealed class VirtioNetDeviceTests
             Assert.Equal(1, BinaryPrimitives.ReadUInt16LittleEndian(got.AsSpan(10)));
             Assert.Equal(new byte[10], got.AsSpan(0, 10).ToArray());
             Assert.Equal(frame, got.AsSpan(12).ToArray());
-            Assert.True(driver.Interrupt.Level);
+            // The device publishes the used element, then raises the interrupt: the test may see the first before the second.
+            VirtioTestDriver.WaitUntil(() => driver.Interrupt.Level, "the used-buffer interrupt");
             Assert.Equal(1, device.Counters.RxFrames);
         }
     }
