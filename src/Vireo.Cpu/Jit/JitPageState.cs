@@ -7,7 +7,6 @@ namespace Vireo.Cpu.Jit;
 internal sealed class JitPageState
 {
     private readonly ulong[] _covered = new ulong[DecodedPage.SlotCount / 64];
-    private readonly ulong[] _entries = new ulong[DecodedPage.SlotCount / 64];
 
     public JitPageState(RegionJit owner)
     {
@@ -32,16 +31,34 @@ internal sealed class JitPageState
     /// </summary>
     public List<(int Index, DecodedInstruction[] Copies)> Regions { get; } = [];
 
-    public bool Covers(int offset) => (_covered[offset >> 7] & (1UL << ((offset >> 1) & 63))) != 0;
+    public bool Covers(int offset) => IsSet(_covered, offset);
 
-    public void Cover(int offset) => _covered[offset >> 7] |= 1UL << ((offset >> 1) & 63);
+    public void Cover(int offset) => _covered[offset >> 7] |= Bit(offset);
 
-    /// <summary>Marks <paramref name="offset"/> as a slot that enters an installed region.</summary>
-    public void MarkEntry(int offset) => _entries[offset >> 7] |= 1UL << ((offset >> 1) & 63);
+    /// <summary>
+    /// The slots of <paramref name="page"/> that enter an installed region (their handler is <see cref="Hart.RunRegion"/>),
+    /// one bit per 2-byte slot, for the compile thread (see <see cref="IsEntry"/>).
+    /// </summary>
+    public static unsafe ulong[] SnapshotEntries(DecodedPage page)
+    {
+        var entries = new ulong[DecodedPage.SlotCount / 64];
+        DecodedInstruction* slots = page.Pointer;
+        nint runRegion = (nint)(InstructionHandler)(&Hart.RunRegion);
+        for (int i = 0; i < DecodedPage.SlotCount; i++)
+        {
+            if ((nint)slots[i].Handler == runRegion)
+            {
+                entries[i >> 6] |= 1UL << (i & 63);
+            }
+        }
 
-    /// <summary>A copy of the entry slots of the installed regions, one bit per 2-byte slot (see <see cref="IsEntry"/>).</summary>
-    public ulong[] SnapshotEntries() => (ulong[])_entries.Clone();
+        return entries;
+    }
 
-    /// <summary>Whether <paramref name="offset"/> is set in an entry bitmap made by <see cref="SnapshotEntries"/>.</summary>
-    public static bool IsEntry(ulong[] entries, int offset) => (entries[offset >> 7] & (1UL << ((offset >> 1) & 63))) != 0;
+    /// <summary>Whether page offset <paramref name="offset"/> is set in a bitmap made by <see cref="SnapshotEntries"/>.</summary>
+    public static bool IsEntry(ulong[] entries, int offset) => IsSet(entries, offset);
+
+    private static bool IsSet(ulong[] slots, int offset) => (slots[offset >> 7] & Bit(offset)) != 0;
+
+    private static ulong Bit(int offset) => 1UL << ((offset >> 1) & 63);
 }

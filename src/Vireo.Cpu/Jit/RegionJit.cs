@@ -154,7 +154,7 @@ internal sealed unsafe class RegionJit
 
         state.Seeds.Add(seed);
         state.CompilePending = true;
-        var request = new CompileRequest(this, page, ramPage, after, seed, code, state.SnapshotEntries());
+        var request = new CompileRequest(this, page, ramPage, after, seed, code, JitPageState.SnapshotEntries(page));
         if (_options.Synchronous)
         {
             CompileAndPost(request);
@@ -174,20 +174,30 @@ internal sealed unsafe class RegionJit
             return null;
         }
 
+        (RegionCode code, DecodedInstruction[] copies) = Build(region, request.Page, _layout, _hart, $"region_{request.RamPage:x}_{request.Seed:x}");
+        return new CompiledRegion(request, region, code, copies);
+    }
+
+    /// <summary>
+    /// Emits <paramref name="region"/> of <paramref name="page"/> and has the .NET JIT compile it, bound to
+    /// <paramref name="hart"/>; also returns the pinned copies of the region's slots the code passes to interpreter
+    /// handlers (they must live as long as the code).
+    /// </summary>
+    internal static (RegionCode Code, DecodedInstruction[] Copies) Build(Region region, DecodedPage page, HartLayout layout, Hart hart, string name)
+    {
         DecodedInstruction[] copies = GC.AllocateArray<DecodedInstruction>(region.Instructions.Length, pinned: true);
         for (int i = 0; i < region.Instructions.Length; i++)
         {
             copies[i] = region.Instructions[i].Decoded;
         }
 
-        string name = $"region_{request.RamPage:x}_{request.Seed:x}";
         nint copiesAddress = (nint)Unsafe.AsPointer(ref copies[0]);
-        DynamicMethod method = RegionEmitter.Emit(region, (nint)request.Page.Pointer, copiesAddress, _layout, name);
-        var code = (RegionCode)method.CreateDelegate(typeof(RegionCode), _hart);
+        DynamicMethod method = RegionEmitter.Emit(region, (nint)page.Pointer, copiesAddress, layout, name);
+        var code = (RegionCode)method.CreateDelegate(typeof(RegionCode), hart);
 
         // Have the .NET JIT compile it here rather than on the hart's first call.
         code(null, null);
-        return new CompiledRegion(request, region, code, copies);
+        return (code, copies);
     }
 
     private void InstallReady()
@@ -247,7 +257,6 @@ internal sealed unsafe class RegionJit
                 slot->Rd = (byte)i;
                 slot->Rs1 = (byte)(i >> 8);
                 slot->Handler = &Hart.RunRegion;
-                state.MarkEntry(instructions[i].Offset);
             }
         }
 
