@@ -162,9 +162,7 @@ internal sealed unsafe partial class Hart
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static DecodedInstruction* RegionCall(Hart hart, HartState* s, DecodedInstruction* d, long retired, ulong pc)
     {
-        s->ExtraRetired += retired;
-        s->BlockLimit -= retired;
-        s->Pc = pc;
+        PublishRegion(s, retired, pc);
         DecodedInstruction* result = d->Handler(hart, s, d);
 
         // Anything but a fall-through (a trap, a jump, EndBlock after a store into this page or a CSR write) or a spent
@@ -176,10 +174,17 @@ internal sealed unsafe partial class Hart
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static DecodedInstruction* RegionCallAndLeave(Hart hart, HartState* s, DecodedInstruction* d, long retired, ulong pc)
     {
+        PublishRegion(s, retired, pc);
+        return d->Handler(hart, s, d);
+    }
+
+    /// <summary>What a region publishes before a handler runs: its count (retired, and taken off the budget) and the pc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PublishRegion(HartState* s, long retired, ulong pc)
+    {
         s->ExtraRetired += retired;
         s->BlockLimit -= retired;
         s->Pc = pc;
-        return d->Handler(hart, s, d);
     }
 
     /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>

@@ -346,7 +346,8 @@ internal sealed unsafe partial class RegionEmitter
         PushPointer(slot + (instruction.Decoded.Length * 8));
         _il.Emit(OpCodes.Bne_Un, _returnResult);
 
-        // EndBlock (a CSR write, a privilege change) or a spent budget: leave with the next slot.
+        // EndBlock (a CSR write, a privilege change, an AMO storing into this page) or a spent budget: leave with the
+        // next slot.
         LoadField(_layout.BlockLimit);
         LoadField(_layout.BlockExecuted);
         _il.Emit(OpCodes.Ble, _returnResult);
