@@ -1,12 +1,9 @@
 using System.Buffers.Binary;
-using System.Reflection.Emit;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Vireo.Core.Bus;
 using Vireo.Core.Memory;
 using Vireo.Core.Timing;
 using Vireo.Cpu;
-using Vireo.Cpu.Decoding;
 using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.Jit;
 
@@ -56,7 +53,7 @@ internal static unsafe partial class JitCompileProbe
             int i = 0;
             foreach (Region region in corpus)
             {
-                Compile(region, page, layout, hart, $"probe_{round}_{i++}");
+                _ = RegionJit.Build(region, page, layout, hart, $"probe_{round}_{i++}");
             }
 
             best = Math.Min(best, (ThreadCpuNanoseconds() - start) / 1000.0);
@@ -64,19 +61,6 @@ internal static unsafe partial class JitCompileProbe
 
         Console.WriteLine($"{corpus.Count} regions, {instructions} guest instructions: {best / 1000:F0} ms, " +
             $"{best / instructions:F1} µs per instruction, {best / corpus.Count:F0} µs per region (thread CPU, best of 5)");
-    }
-
-    private static void Compile(Region region, DecodedPage page, HartLayout layout, Hart hart, string name)
-    {
-        DecodedInstruction[] copies = GC.AllocateArray<DecodedInstruction>(region.Instructions.Length, pinned: true);
-        for (int i = 0; i < copies.Length; i++)
-        {
-            copies[i] = region.Instructions[i].Decoded;
-        }
-
-        DynamicMethod method = RegionEmitter.Emit(region, (nint)page.Pointer, (nint)Unsafe.AsPointer(ref copies[0]), layout, name);
-        var code = (RegionCode)method.CreateDelegate(typeof(RegionCode), hart);
-        code(null, null);
     }
 
     /// <summary>Page offset of the first stack-frame allocation (<c>c.addi16sp</c> or <c>addi sp, sp, -n</c>), or -1.</summary>

@@ -62,7 +62,6 @@ public sealed class JitDifferentialTests
     [Fact]
     public void Store_into_a_compiled_loop_runs_the_new_instruction_on_the_next_iteration()
     {
-        using var m = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
         ulong patched = CodeBase + 12;
         uint replacement = Addi(5, 5, 100);
         uint[] code =
@@ -76,9 +75,8 @@ public sealed class JitDifferentialTests
             Bne(CounterRegister, 0, -12), // 24: back to 12
             Wfi, // 28
         ];
-        m.Load(CodeBase, code);
+        using TestMachine m = Loaded(code, new JitOptions { Threshold = 0, Synchronous = true });
         m.Hart.SetRegister(8, patched);
-        m.Hart.Pc = CodeBase;
         Run(m.Hart, CodeBase + 32, jit: true);
 
         // First pass adds 1, then the store replaces the addi: 1 + 100 + 100.
@@ -100,13 +98,8 @@ public sealed class JitDifferentialTests
             Addi(6, 6, 7), // 28: the callee
             Jalr(0, 1, 0), // 32: ret
         ];
-        using var interpreted = new TestMachine();
-        using var compiled = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
-        foreach (TestMachine m in new[] { interpreted, compiled })
-        {
-            m.Load(CodeBase, code);
-            m.Hart.Pc = CodeBase;
-        }
+        using TestMachine interpreted = Loaded(code, jit: null);
+        using TestMachine compiled = Loaded(code, new JitOptions { Threshold = 0, Synchronous = true });
 
         Run(interpreted.Hart, CodeBase + 24, jit: false);
         Run(compiled.Hart, CodeBase + 24, jit: true);
@@ -141,13 +134,8 @@ public sealed class JitDifferentialTests
             Beq(0, 0, -16), // 32: back to 16
             Wfi, // 36
         ];
-        using var interpreted = new TestMachine();
-        using var compiled = new TestMachine(jit: new JitOptions { Threshold = 0, Synchronous = true });
-        foreach (TestMachine m in new[] { interpreted, compiled })
-        {
-            m.Load(CodeBase, code);
-            m.Hart.Pc = CodeBase;
-        }
+        using TestMachine interpreted = Loaded(code, jit: null);
+        using TestMachine compiled = Loaded(code, new JitOptions { Threshold = 0, Synchronous = true });
 
         // A first block of three instructions has the loop's region compiled before the callee ever runs.
         compiled.Hart.RunBlock(3);
@@ -191,9 +179,7 @@ public sealed class JitDifferentialTests
             Addi(5, 5, 1), // 0
             Jal(0, -4), // 4: back to 0, forever
         ];
-        using var m = new TestMachine(jit: new JitOptions { Threshold = 0 });
-        m.Load(CodeBase, code);
-        m.Hart.Pc = CodeBase;
+        using TestMachine m = Loaded(code, new JitOptions { Threshold = 0 });
         JitCompileQueue queue = m.Environment.JitQueue;
         RunUntilCompiled(m);
         Assert.Equal(1, queue.ThreadsStarted);
@@ -220,6 +206,15 @@ public sealed class JitDifferentialTests
     }
 
     private static uint Wfi => 0x10500073;
+
+    /// <summary>A machine with <paramref name="code"/> at <see cref="CodeBase"/> and the pc there.</summary>
+    private static TestMachine Loaded(uint[] code, JitOptions? jit)
+    {
+        var m = new TestMachine(jit: jit);
+        m.Load(CodeBase, code);
+        m.Hart.Pc = CodeBase;
+        return m;
+    }
 
     private static void Prepare(TestMachine m, uint[] code, ulong[] registers, byte[] data)
     {
