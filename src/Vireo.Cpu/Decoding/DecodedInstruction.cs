@@ -23,8 +23,19 @@ internal unsafe struct DecodedInstruction
     public byte Rd;
 
     public byte Rs1;
+
+    /// <summary>Second source register; <see cref="RegionEntryMark"/> in a slot whose handler is a compiled region.</summary>
     public byte Rs2;
 
     /// <summary>Instruction length in bytes (2 or 4).</summary>
     public byte Length;
+
+    /// <summary>
+    /// <see cref="Rs2"/> of a slot that enters a compiled region (no decoded register is numbered this high): its handler
+    /// is the region's own code, its <see cref="Imm"/> the region's index and <see cref="Rd"/>/<see cref="Rs1"/> the entry.
+    /// </summary>
+    public const byte RegionEntryMark = 0xFF;
+
+    /// <summary>Whether this slot enters a compiled region.</summary>
+    public readonly bool IsRegionEntry => Rs2 == RegionEntryMark;
 }

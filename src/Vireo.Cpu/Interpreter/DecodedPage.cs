@@ -45,6 +45,7 @@ internal sealed unsafe class DecodedPage
         for (int i = 0; i < SlotCount; i++)
         {
             slots[i].Handler = &Hart.DecodeStub;
+            slots[i].Rs2 = 0;
         }
     }
 }

@@ -149,9 +149,6 @@ internal sealed unsafe partial class Hart
         return d->Handler(hart, s, d);
     }
 
-    /// <summary>Handler of a slot where a compiled region starts: runs the region its operand names.</summary>
-    internal static DecodedInstruction* RunRegion(Hart hart, HartState* s, DecodedInstruction* d) => hart._jit!.Code[d->Imm]!(s, d);
-
     /// <summary>
     /// A compiled region's call into the interpreter handler of <paramref name="d"/> (an instruction it does not
     /// translate, or a load or store off the TLB's hit path): publishes the instructions the region ran since its last

@@ -285,7 +285,7 @@ internal sealed unsafe partial class Hart : IHart
     private static void NoteEntry(HartState* s, DecodedInstruction* d)
     {
         s->LastEntry = s->Pc;
-        if ((nint)d->Handler != (nint)(InstructionHandler)(&RunRegion))
+        if (!d->IsRegionEntry)
         {
             s->InterpretedEntry = s->Pc;
         }

@@ -36,17 +36,16 @@ internal sealed class JitPageState
     public void Cover(int offset) => _covered[offset >> 7] |= Bit(offset);
 
     /// <summary>
-    /// The slots of <paramref name="page"/> that enter an installed region (their handler is <see cref="Hart.RunRegion"/>),
+    /// The slots of <paramref name="page"/> that enter an installed region (see <see cref="DecodedInstruction.IsRegionEntry"/>),
     /// one bit per 2-byte slot, for the compile thread (see <see cref="IsEntry"/>).
     /// </summary>
     public static unsafe ulong[] SnapshotEntries(DecodedPage page)
     {
         var entries = new ulong[DecodedPage.SlotCount / 64];
         DecodedInstruction* slots = page.Pointer;
-        nint runRegion = (nint)(InstructionHandler)(&Hart.RunRegion);
         for (int i = 0; i < DecodedPage.SlotCount; i++)
         {
-            if ((nint)slots[i].Handler == runRegion)
+            if (slots[i].IsRegionEntry)
             {
                 entries[i >> 6] |= 1UL << (i & 63);
             }

@@ -14,7 +14,8 @@ namespace Vireo.Cpu.Jit;
 /// the sampled pc.
 /// Compiling happens on the VM's compile queue from a copy of the page; the hart installs the result between blocks,
 /// only if the page still holds the same code generation, by pointing the slots of the region's entries (block starts) at
-/// <see cref="Hart.RunRegion"/> with the region's index in <see cref="Code"/> and the instruction's index in the region.
+/// the region's code (see <see cref="RegionEntryPoint"/>), with the region's index in <see cref="Code"/> and the
+/// instruction's index in the region (see <see cref="DecodedInstruction.RegionEntryMark"/>).
 /// A page whose code changes is re-decoded, which resets its slots and drops its regions with it.
 /// </summary>
 internal sealed unsafe class RegionJit
@@ -42,7 +43,10 @@ internal sealed unsafe class RegionJit
     /// <summary>Regions installed since the hart was created.</summary>
     public long RegionsInstalled { get; private set; }
 
-    /// <summary>The installed regions by the index their entry slots hold (hart thread only).</summary>
+    /// <summary>
+    /// The installed regions by the index their entry slots hold (hart thread only). The slots call the code directly;
+    /// the delegates here keep it alive, so a region's slots must be reset before its entry is cleared.
+    /// </summary>
     public RegionCode?[] Code => _code;
 
     /// <summary>Frees the code indices of a page's regions (its slots were reset or dropped; hart thread only).</summary>
@@ -246,17 +250,19 @@ internal sealed unsafe class RegionJit
 
         _code[index] = compiled.Code;
         state!.Regions.Add((index, compiled.Copies));
+        InstructionHandler entryPoint = RegionEntryPoint.Of(compiled.Code);
         bool[] isEntry = compiled.Region.IsEntry;
         for (int i = 0; i < instructions.Length; i++)
         {
             // A slot another region already owns stays with it.
             DecodedInstruction* slot = page.Pointer + (instructions[i].Offset >> 1);
-            if (isEntry[i] && (nint)slot->Handler != (nint)(InstructionHandler)(&Hart.RunRegion))
+            if (isEntry[i] && !slot->IsRegionEntry)
             {
                 slot->Imm = index;
                 slot->Rd = (byte)i;
                 slot->Rs1 = (byte)(i >> 8);
-                slot->Handler = &Hart.RunRegion;
+                slot->Rs2 = DecodedInstruction.RegionEntryMark;
+                slot->Handler = entryPoint;
             }
         }
 
