@@ -11,8 +11,12 @@ namespace Vireo.Cpu.State;
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct HartState
 {
-    /// <summary>Entries in each direct-mapped software TLB (read, write, execute).</summary>
-    public const int TlbEntries = 256;
+    /// <summary>
+    /// Entries in each direct-mapped software TLB (read, write, execute). 256 thrashed in the kernel's block I/O path (two
+    /// hot pages 1 MiB apart sharing an entry); 512 is the most that keeps this struct, a pinned array element, under the
+    /// runtime's 64 KiB limit for one.
+    /// </summary>
+    public const int TlbEntries = 512;
 
     /// <summary>Byte offset of x0 (a JIT addresses xN at <c>XOffset + 8 * N</c>).</summary>
     public const int XOffset = 0;
