@@ -223,6 +223,49 @@ internal sealed unsafe partial class Hart
     }
 
     /// <summary>
+    /// SFENCE.VMA with an address: drops every cached translation that may come from the leaf entry mapping
+    /// <paramref name="virtualAddress"/>. An entry holds a 4 KiB piece of whatever page it came from and does not record
+    /// that page's size, so every entry inside the largest page the mode allows around the address goes (1 GiB in Sv39):
+    /// the kernel's translations survive the fence Linux issues after changing a user page, where a full flush made the
+    /// hart walk the page tables again for every kernel page it touched next.
+    /// </summary>
+    internal void FlushTlbAddress(ulong virtualAddress)
+    {
+        ulong mode = _satp >> 60;
+        if (mode == 0)
+        {
+            FlushTlb();
+            return;
+        }
+
+        // Tags are the virtual page number (bits 0-51) plus a salt above it; entries from other modes and salts that
+        // share the region go too, which is only more than needed.
+        const ulong VpnMask = (1UL << 52) - 1;
+        int regionShift = 9 * ((int)mode - 6);
+        ulong region = ((virtualAddress >> 12) & VpnMask) >> regionShift;
+        HartState* s = State;
+        for (int i = 0; i < HartState.TlbEntries; i++)
+        {
+            if (((s->ReadTlb[2 * i] & VpnMask) >> regionShift) == region)
+            {
+                s->ReadTlb[2 * i] = ulong.MaxValue;
+            }
+
+            if (((s->WriteTlb[2 * i] & VpnMask) >> regionShift) == region)
+            {
+                s->WriteTlb[2 * i] = ulong.MaxValue;
+            }
+
+            if (((s->ExecTlb[4 * i] & VpnMask) >> regionShift) == region)
+            {
+                s->ExecTlb[4 * i] = ulong.MaxValue;
+            }
+        }
+
+        InvalidateFetch();
+    }
+
+    /// <summary>
     /// Forgets the page being executed, so the next fetch re-checks translation and code generation. It also ends the
     /// block: the slot the running handler returns may belong to the forgotten page, and the next block starts from
     /// the redirect slot.

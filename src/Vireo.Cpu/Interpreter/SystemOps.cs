@@ -47,7 +47,11 @@ internal static unsafe class SystemOps
         return &s->Redirect;
     }
 
-    /// <summary>SFENCE.VMA: the hart keeps no per-ASID state worth sparing, so every form flushes the whole TLB.</summary>
+    /// <summary>
+    /// SFENCE.VMA: with an address, drops the translations that address's page may have left (see
+    /// <see cref="Hart.FlushTlbAddress"/>); without one, everything. The TLB keeps no ASIDs (a satp write flushes it), so
+    /// the ASID operand only ever narrows what the guest asked for and is ignored.
+    /// </summary>
     public static DecodedInstruction* SfenceVma(Hart h, HartState* s, DecodedInstruction* d)
     {
         if (s->Mode == 0 || (s->Mode == 1 && (s->Mstatus & Mstatus.Tvm) != 0))
@@ -58,7 +62,15 @@ internal static unsafe class SystemOps
 
         // Flushing ends the block (the page being executed is forgotten), so the slot returned here is never run.
         s->Pc += 4;
-        h.FlushTlb();
+        if (d->Rs1 != 0)
+        {
+            h.FlushTlbAddress(s->X[d->Rs1]);
+        }
+        else
+        {
+            h.FlushTlb();
+        }
+
         return &s->Redirect;
     }
 
