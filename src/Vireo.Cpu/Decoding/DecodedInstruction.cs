@@ -32,7 +32,7 @@ internal unsafe struct DecodedInstruction
 
     /// <summary>
     /// <see cref="Rs2"/> of a slot that enters a compiled region (no decoded register is numbered this high): its handler
-    /// is the region's own code, its <see cref="Imm"/> the region's index and <see cref="Rd"/>/<see cref="Rs1"/> the entry.
+    /// is the region's own code and <see cref="Rd"/>/<see cref="Rs1"/> hold the entry (the instruction's index in it).
     /// </summary>
     public const byte RegionEntryMark = 0xFF;
 

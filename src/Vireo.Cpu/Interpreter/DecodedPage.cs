@@ -32,20 +32,18 @@ internal sealed unsafe class DecodedPage
     /// <summary>The JIT's bookkeeping for this page (regions compiled, sampling); null until the page is sampled.</summary>
     public Jit.JitPageState? Jit { get; set; }
 
-    /// <summary>Points every slot at the decode-on-first-use stub, which also drops any compiled regions.</summary>
+    /// <summary>Points every slot at the decode-on-first-use stub, then drops any compiled regions.</summary>
     public void Clear()
     {
-        if (Jit is { } jit)
-        {
-            jit.Owner.Release(jit);
-            Jit = null;
-        }
-
+        // Slots that enter a region call its code directly; only the region list keeps that code alive, so the slots
+        // let go of it first.
         DecodedInstruction* slots = Pointer;
         for (int i = 0; i < SlotCount; i++)
         {
             slots[i].Handler = &Hart.DecodeStub;
             slots[i].Rs2 = 0;
         }
+
+        Jit = null;
     }
 }

@@ -224,14 +224,7 @@ internal sealed unsafe partial class Hart
     /// <summary>Drops all decoded pages (reset, cache overflow).</summary>
     internal void FlushDecodedCode()
     {
-        foreach (DecodedPage page in _decodedPages.Values)
-        {
-            if (page.Jit is { } jit)
-            {
-                jit.Owner.Release(jit);
-            }
-        }
-
+        // The pages' regions go with them (nothing else references their code once the execute TLB is cleared below).
         _decodedPages.Clear();
         HartState* s = State;
         for (int i = 0; i < HartState.TlbEntries; i++)

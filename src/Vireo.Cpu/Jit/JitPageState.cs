@@ -8,14 +8,6 @@ internal sealed class JitPageState
 {
     private readonly ulong[] _covered = new ulong[DecodedPage.SlotCount / 64];
 
-    public JitPageState(RegionJit owner)
-    {
-        Owner = owner;
-    }
-
-    /// <summary>The JIT whose code table holds this page's regions.</summary>
-    public RegionJit Owner { get; }
-
     /// <summary>Run-loop samples that landed on the page outside compiled code.</summary>
     public int Samples { get; set; }
 
@@ -26,10 +18,10 @@ internal sealed class JitPageState
     public HashSet<int> Seeds { get; } = [];
 
     /// <summary>
-    /// The installed regions: their indices in the owner's code table (which keeps the code alive) and the pinned slot
-    /// copies their code reads.
+    /// The installed regions: their code (the page's entry slots call it directly; this reference keeps it alive) and
+    /// the pinned slot copies it reads. Dropped with the page's state when its slots are reset.
     /// </summary>
-    public List<(int Index, DecodedInstruction[] Copies)> Regions { get; } = [];
+    public List<(RegionCode Code, DecodedInstruction[] Copies)> Regions { get; } = [];
 
     public bool Covers(int offset) => IsSet(_covered, offset);
 

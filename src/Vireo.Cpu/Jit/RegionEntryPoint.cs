@@ -10,8 +10,9 @@ namespace Vireo.Cpu.Jit;
 internal static unsafe class RegionEntryPoint
 {
     /// <summary>
-    /// The handler that runs <paramref name="code"/>. A delegate closed over the first argument of a static method calls the method's code with its target as that argument, which is
-    /// exactly how the run loop calls a slot handler with the hart.
+    /// The handler that runs <paramref name="code"/>. A delegate closed over the first argument of a static method calls
+    /// the method's code with its target as that argument, which is exactly how the run loop calls a slot handler with
+    /// the hart. The caller keeps <paramref name="code"/> alive for as long as any slot holds the handler.
     /// </summary>
     public static InstructionHandler Of(RegionCode code)
     {

@@ -14,8 +14,8 @@ namespace Vireo.Cpu.Jit;
 /// the sampled pc.
 /// Compiling happens on the VM's compile queue from a copy of the page; the hart installs the result between blocks,
 /// only if the page still holds the same code generation, by pointing the slots of the region's entries (block starts) at
-/// the region's code (see <see cref="RegionEntryPoint"/>), with the region's index in <see cref="Code"/> and the
-/// instruction's index in the region (see <see cref="DecodedInstruction.RegionEntryMark"/>).
+/// the region's code (see <see cref="RegionEntryPoint"/>), with the instruction's index in the region (see
+/// <see cref="DecodedInstruction.RegionEntryMark"/>).
 /// A page whose code changes is re-decoded, which resets its slots and drops its regions with it.
 /// </summary>
 internal sealed unsafe class RegionJit
@@ -26,9 +26,6 @@ internal sealed unsafe class RegionJit
     private readonly JitCompileQueue _queue;
     private readonly HartLayout _layout;
     private readonly ConcurrentQueue<(CompileRequest Request, CompiledRegion? Compiled)> _ready = new();
-    private readonly Stack<int> _free = new();
-    private RegionCode?[] _code = new RegionCode?[64];
-    private int _codeUsed;
     private int _readyCount;
 
     public RegionJit(Hart hart, CpuEnvironment environment, JitOptions options)
@@ -42,24 +39,6 @@ internal sealed unsafe class RegionJit
 
     /// <summary>Regions installed since the hart was created.</summary>
     public long RegionsInstalled { get; private set; }
-
-    /// <summary>
-    /// The installed regions by the index their entry slots hold (hart thread only). The slots call the code directly;
-    /// the delegates here keep it alive, so a region's slots must be reset before its entry is cleared.
-    /// </summary>
-    public RegionCode?[] Code => _code;
-
-    /// <summary>Frees the code indices of a page's regions (its slots were reset or dropped; hart thread only).</summary>
-    public void Release(JitPageState state)
-    {
-        foreach ((int index, DecodedInstruction[] _) in state.Regions)
-        {
-            _code[index] = null;
-            _free.Push(index);
-        }
-
-        state.Regions.Clear();
-    }
 
     /// <summary>Called by the run loop after each block, on the hart's thread.</summary>
     public void AfterBlock()
@@ -122,7 +101,7 @@ internal sealed unsafe class RegionJit
 
         ulong pageBase = pc & ~(GuestRam.PageSize - 1);
         ulong pcOffset = pc - pageBase;
-        JitPageState state = page.Jit ??= new JitPageState(this);
+        JitPageState state = page.Jit ??= new JitPageState();
         if (state.CompilePending || state.Covers((int)pcOffset))
         {
             return;
@@ -242,14 +221,7 @@ internal sealed unsafe class RegionJit
             state!.Cover(instructions[i].Offset);
         }
 
-        int index = _free.Count > 0 ? _free.Pop() : _codeUsed++;
-        if (index == _code.Length)
-        {
-            Array.Resize(ref _code, _code.Length * 2);
-        }
-
-        _code[index] = compiled.Code;
-        state!.Regions.Add((index, compiled.Copies));
+        state!.Regions.Add((compiled.Code, compiled.Copies));
         InstructionHandler entryPoint = RegionEntryPoint.Of(compiled.Code);
         bool[] isEntry = compiled.Region.IsEntry;
         for (int i = 0; i < instructions.Length; i++)
@@ -258,7 +230,6 @@ internal sealed unsafe class RegionJit
             DecodedInstruction* slot = page.Pointer + (instructions[i].Offset >> 1);
             if (isEntry[i] && !slot->IsRegionEntry)
             {
-                slot->Imm = index;
                 slot->Rd = (byte)i;
                 slot->Rs1 = (byte)(i >> 8);
                 slot->Rs2 = DecodedInstruction.RegionEntryMark;
