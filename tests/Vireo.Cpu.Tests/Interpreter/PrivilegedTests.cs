@@ -22,9 +22,7 @@ public sealed class PrivilegedTests : IDisposable
     {
         _m.Hart.WriteCsr(0x305, MVector);
         _m.Hart.WriteCsr(0x105, SVector);
-        // PMP: everything accessible to S and U.
-        _m.Hart.WriteCsr(0x3B0, ulong.MaxValue);
-        _m.Hart.WriteCsr(0x3A0, 0x1F);
+        _m.AllowAllPhysicalMemory();
     }
 
     public void Dispose() => _m.Dispose();

@@ -25,9 +25,7 @@ public sealed class SfenceVmaTests : IDisposable
 
     public SfenceVmaTests()
     {
-        // PMP: everything accessible to S.
-        _m.Hart.WriteCsr(0x3B0, ulong.MaxValue);
-        _m.Hart.WriteCsr(0x3A0, 0x1F);
+        _m.AllowAllPhysicalMemory();
 
         _m.Write64(Root + (0 * 8), Table(LowL1));
         _m.Write64(LowL1 + (0 * 8), Table(LowL0));

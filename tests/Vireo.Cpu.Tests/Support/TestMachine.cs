@@ -80,5 +80,12 @@ internal sealed unsafe class TestMachine : IDisposable
 
     public ulong X(int index) => Hart.GetRegister(index);
 
+    /// <summary>Gives S and U modes read, write and execute access to all physical memory (PMP entry 0, NAPOT over everything).</summary>
+    public void AllowAllPhysicalMemory()
+    {
+        Hart.WriteCsr(0x3B0, ulong.MaxValue);
+        Hart.WriteCsr(0x3A0, 0x1F);
+    }
+
     public void Dispose() => Ram.Dispose();
 }
