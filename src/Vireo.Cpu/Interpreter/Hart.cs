@@ -19,6 +19,9 @@ internal sealed unsafe partial class Hart : IHart
     /// <summary>Instructions per block between checks of interrupts, timers and requests.</summary>
     internal const long BlockSize = 1024;
 
+    /// <summary>Entries into interpreted code at one pc (counted, hashed) that make it a hot entry for the JIT; a power of two.</summary>
+    internal const int HotEntryPeriod = 128;
+
     /// <summary>Instructions between reads of the machine clock for timer compares.</summary>
     private const ulong TimerCheckInterval = 4096;
 
@@ -280,14 +283,39 @@ internal sealed unsafe partial class Hart : IHart
         return d;
     }
 
-    /// <summary>Records where control entered a page, and whether it entered interpreted code (the JIT samples both).</summary>
+    /// <summary>Records where control entered a page, and counts an entry into interpreted code (the JIT samples both).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void NoteEntry(HartState* s, DecodedInstruction* d)
     {
         s->LastEntry = s->Pc;
         if (!d->IsRegionEntry)
         {
-            s->InterpretedEntry = s->Pc;
+            CountInterpretedEntry(s, s->Pc);
+        }
+    }
+
+    /// <summary>
+    /// A compiled region leaving for slot <paramref name="d"/> of its own page at <paramref name="pc"/> (an instruction
+    /// outside the region): counts the entry when the slot runs interpreted. Out of line, so each such exit is a call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void CountExitToInterpreter(HartState* s, DecodedInstruction* d, ulong pc)
+    {
+        if (!d->IsRegionEntry)
+        {
+            CountInterpretedEntry(s, pc);
+        }
+    }
+
+    /// <summary>Counts an entry into interpreted code at <paramref name="pc"/>; every <see cref="HotEntryPeriod"/>th one a counter sees becomes the hot entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void CountInterpretedEntry(HartState* s, ulong pc)
+    {
+        uint index = (uint)((pc >> 1) ^ (pc >> 11)) & (HartState.EntryCountSlots - 1);
+        ushort count = ++s->EntryCounts[index];
+        if ((count & (HotEntryPeriod - 1)) == 0)
+        {
+            s->HotEntry = pc;
         }
     }
 

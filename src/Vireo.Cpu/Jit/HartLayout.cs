@@ -18,7 +18,6 @@ internal readonly unsafe struct HartLayout
         CodeFlags = (int)((byte*)&s->CodeFlags - origin);
         ReservationsActive = (int)((byte*)&s->ReservationsActive - origin);
         Redirect = (int)((byte*)&s->Redirect - origin);
-        InterpretedEntry = (int)((byte*)&s->InterpretedEntry - origin);
         ReadTlb = (int)((byte*)s->ReadTlb - origin);
         WriteTlb = (int)((byte*)s->WriteTlb - origin);
     }
@@ -42,8 +41,6 @@ internal readonly unsafe struct HartLayout
     public int ReservationsActive { get; }
 
     public int Redirect { get; }
-
-    public int InterpretedEntry { get; }
 
     public int ReadTlb { get; }
 

@@ -22,6 +22,7 @@ internal sealed unsafe partial class RegionEmitter
     private static readonly MethodInfo s_leavePage = typeof(Hart).GetMethod(nameof(Hart.LeavePage), BindingFlags.Static | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_regionCall = typeof(Hart).GetMethod(nameof(Hart.RegionCall), BindingFlags.Static | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_regionCallAndLeave = typeof(Hart).GetMethod(nameof(Hart.RegionCallAndLeave), BindingFlags.Static | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_exitToInterpreter = typeof(Hart).GetMethod(nameof(Hart.CountExitToInterpreter), BindingFlags.Static | BindingFlags.NonPublic)!;
 
     /// <summary>
     /// Byte offset of the 16-bit entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>
@@ -247,10 +248,11 @@ internal sealed unsafe partial class RegionEmitter
         {
             if ((ulong)target < GuestRam.PageSize)
             {
-                // The target is outside this region and may run interpreted: offer it to the JIT's sampling.
-                FieldAddress(_layout.InterpretedEntry);
+                // The target is outside this region and may run interpreted: count it for the JIT (see HotEntry).
+                _il.Emit(OpCodes.Ldarg_1);
+                PushPointer(_slots + ((nint)(target >> 1) * sizeof(DecodedInstruction)));
                 PushPc(target);
-                _il.Emit(OpCodes.Stind_I8);
+                _il.Emit(OpCodes.Call, s_exitToInterpreter);
             }
 
             ExitToSlot(target);

@@ -50,11 +50,11 @@ internal sealed unsafe class RegionJit
 
         HartState* s = _hart.State;
         Sample(s->Pc, s->LastEntry);
-        ulong interpreted = s->InterpretedEntry;
-        if (interpreted != 0)
+        ulong hot = s->HotEntry;
+        if (hot != 0)
         {
-            s->InterpretedEntry = 0;
-            Sample(interpreted, interpreted);
+            s->HotEntry = 0;
+            Sample(hot, hot);
         }
     }
 
@@ -81,6 +81,13 @@ internal sealed unsafe class RegionJit
     /// a region from <paramref name="hint"/> (where control entered the page) when that is on the page and new, else
     /// from the pc.
     /// </summary>
+    /// <remarks>
+    /// Two kinds of sample arrive: where each block ended (time spent), and hot entries into interpreted code (see
+    /// <see cref="HartState.HotEntry"/>: one per <see cref="Hart.HotEntryPeriod"/> entries a counter sees, so a place is
+    /// sampled in proportion to how often control enters it). A hot entry does not skip the page's threshold: while a
+    /// guest boots, interpreted entries are everywhere, and compiling at each one flooded the compile thread with cold
+    /// code and held back the hot loops (boot-time inflate ran interpreted for a million iterations).
+    /// </remarks>
     private void Sample(ulong pc, ulong hint)
     {
         // The page is looked up in the execute TLB rather than taken from the fetch page: a block that a region ended
@@ -226,9 +233,10 @@ internal sealed unsafe class RegionJit
         bool[] isEntry = compiled.Region.IsEntry;
         for (int i = 0; i < instructions.Length; i++)
         {
-            // A slot another region already owns stays with it.
+            // A slot another region already owns stays with it, but for the new region's seed: control was seen entering
+            // there, so the owner (compiled concurrently, or cut off by its size limit) ends soon after it.
             DecodedInstruction* slot = page.Pointer + (instructions[i].Offset >> 1);
-            if (isEntry[i] && !slot->IsRegionEntry)
+            if (isEntry[i] && (!slot->IsRegionEntry || instructions[i].Offset == compiled.Region.Seed))
             {
                 slot->Rd = (byte)i;
                 slot->Rs1 = (byte)(i >> 8);

@@ -30,6 +30,9 @@ internal unsafe struct HartState
     /// <summary>Byte offset of the instruction limit of the current block.</summary>
     public const int BlockLimitOffset = PcOffset + 8;
 
+    /// <summary>Counters of entries into interpreted code (see <see cref="EntryCounts"/>); a power of two.</summary>
+    public const int EntryCountSlots = 512;
+
     /// <summary>Register index the decoder substitutes for rd = x0, so handlers can write without a branch.</summary>
     public const int SinkRegister = 32;
 
@@ -61,11 +64,11 @@ internal unsafe struct HartState
     public ulong LastEntry;
 
     /// <summary>
-    /// The last pc where control went from a redirect or a region exit into a slot that runs interpreted; the JIT
-    /// samples it after each block (then clears it), so hot code reached only between compiled regions gets compiled
-    /// even though blocks rarely end inside it.
+    /// A pc where control went from a redirect or a region exit into interpreted code often enough to be worth
+    /// compiling (see <see cref="EntryCounts"/>); the JIT takes it after the block (then clears it), so hot code reached
+    /// only between compiled regions gets compiled even though blocks rarely end inside it.
     /// </summary>
-    public ulong InterpretedEntry;
+    public ulong HotEntry;
 
     /// <summary>Guest virtual address of the page whose decoded slots <see cref="FetchSlots"/> points at.</summary>
     public ulong FetchBase;
@@ -121,4 +124,12 @@ internal unsafe struct HartState
 
     /// <summary>Execute TLB: quadruples of (tag, decoded slots, RAM page index, code generation).</summary>
     public fixed ulong ExecTlb[TlbEntries * 4];
+
+    /// <summary>
+    /// Entries into interpreted code counted per pc, hashed (collisions only make a pc look hotter): every
+    /// <c>Hart.HotEntryPeriod</c>th entry a counter sees names its pc in <see cref="HotEntry"/>. One sample per block
+    /// of where control last entered interpreted code saw only the last of several such places in a loop body, and
+    /// the others stayed interpreted for good (a kernel page walk helper called once per page of a 1 MiB transfer).
+    /// </summary>
+    public fixed ushort EntryCounts[EntryCountSlots];
 }

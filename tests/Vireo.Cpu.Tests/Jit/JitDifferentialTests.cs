@@ -3,6 +3,7 @@ using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.Jit;
 using Vireo.Cpu.Tests.Support;
 using static Vireo.Cpu.Tests.Support.Asm;
+using static Vireo.Cpu.Tests.Support.JitHarness;
 
 namespace Vireo.Cpu.Tests.Jit;
 
@@ -16,9 +17,6 @@ public sealed class JitDifferentialTests
     private const ulong DataBase = TestMachine.RamBase + 0x10000;
     private const int DataRegister = 10;
     private const int CounterRegister = 16;
-
-    // Starts near a page end, so loops straddle the boundary (far branches, page fall-through).
-    private const ulong CodeBase = TestMachine.RamBase + 0xE00;
 
     [Fact]
     public void Random_programs_give_the_same_state_compiled_and_interpreted()
@@ -204,17 +202,6 @@ public sealed class JitDifferentialTests
         }
     }
 
-    private static uint Wfi => 0x10500073;
-
-    /// <summary>A machine with <paramref name="code"/> at <see cref="CodeBase"/> and the pc there.</summary>
-    private static TestMachine Loaded(uint[] code, JitOptions? jit)
-    {
-        var m = new TestMachine(jit: jit);
-        m.Load(CodeBase, code);
-        m.Hart.Pc = CodeBase;
-        return m;
-    }
-
     private static void Prepare(TestMachine m, uint[] code, ulong[] registers, byte[] data)
     {
         m.Load(CodeBase, code);
@@ -226,20 +213,6 @@ public sealed class JitDifferentialTests
 
         m.Hart.SetRegister(DataRegister, DataBase);
         m.Hart.Pc = CodeBase;
-    }
-
-    /// <summary>Runs until the pc reaches <paramref name="end"/> (just past the final wfi, which ends a block).</summary>
-    private static void Run(Hart hart, ulong end, bool jit)
-    {
-        for (int blocks = 0; hart.Pc != end; blocks++)
-        {
-            Assert.True(blocks < 100_000, $"the hart never reached {end:x} (pc {hart.Pc:x})");
-            hart.RunBlock(jit ? 97 : 1000);
-            if (jit)
-            {
-                hart.Jit!.AfterBlock();
-            }
-        }
     }
 
     /// <summary>Loops of random bodies; ends with wfi. <paramref name="endOffset"/> is the offset just past it.</summary>

@@ -1,0 +1,34 @@
+using Vireo.Cpu.Interpreter;
+using Vireo.Cpu.Jit;
+
+namespace Vireo.Cpu.Tests.Support;
+
+/// <summary>Loads code near a page end and runs it in blocks, with the JIT's between-block work when it has one.</summary>
+internal static class JitHarness
+{
+    /// <summary>Where test code starts: near a page end, so loops straddle the boundary (far branches, page fall-through).</summary>
+    public const ulong CodeBase = TestMachine.RamBase + 0xE00;
+
+    /// <summary>A machine with <paramref name="code"/> at <see cref="CodeBase"/> and the pc there.</summary>
+    public static TestMachine Loaded(uint[] code, JitOptions? jit)
+    {
+        var m = new TestMachine(jit: jit);
+        m.Load(CodeBase, code);
+        m.Hart.Pc = CodeBase;
+        return m;
+    }
+
+    /// <summary>Runs until the pc reaches <paramref name="end"/> (just past the final wfi, which ends a block).</summary>
+    public static void Run(Hart hart, ulong end, bool jit)
+    {
+        for (int blocks = 0; hart.Pc != end; blocks++)
+        {
+            Assert.True(blocks < 100_000, $"the hart never reached {end:x} (pc {hart.Pc:x})");
+            hart.RunBlock(jit ? 97 : 1000);
+            if (jit)
+            {
+                hart.Jit!.AfterBlock();
+            }
+        }
+    }
+}
