@@ -30,6 +30,9 @@ internal sealed unsafe partial class RegionEmitter
     /// </summary>
     private static readonly int s_entryNumberOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rd));
 
+    /// <summary>Byte offset of the mark that makes a slot a region entry (<see cref="DecodedInstruction.IsRegionEntry"/>).</summary>
+    private static readonly int s_entryMarkOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rs2));
+
     private readonly Region _region;
     private readonly nint _slots;
     private readonly nint _copies;

@@ -77,7 +77,7 @@ internal sealed unsafe class RegionJit
     }
 
     /// <summary>
-    /// Counts a sample at <paramref name="pc"/> on its page unless compiled code covers it; past the threshold, asks for
+    /// Counts a sample at <paramref name="pc"/> on its page unless compiled code starts there; past the threshold, asks for
     /// a region from <paramref name="hint"/> (where control entered the page) when that is on the page and new, else
     /// from the pc.
     /// </summary>
@@ -109,7 +109,11 @@ internal sealed unsafe class RegionJit
         ulong pageBase = pc & ~(GuestRam.PageSize - 1);
         ulong pcOffset = pc - pageBase;
         JitPageState state = page.Jit ??= new JitPageState();
-        if (state.CompilePending || state.Covers((int)pcOffset))
+        // Only a region entry runs compiled code from here. A place inside a region that is not one of its block starts
+        // (the target of another region's exit, where a block ended after a CSR write) runs interpreted, so it is sampled
+        // like any other. Where control entered the page (the hint) is only preferred as the seed while no region covers
+        // it: inside a region it is mostly where some block happened to start.
+        if (state.CompilePending || page.Pointer[pcOffset >> 1].IsRegionEntry)
         {
             return;
         }
