@@ -42,6 +42,7 @@ internal sealed unsafe class DecodedPage
         {
             slots[i].Handler = &Hart.DecodeStub;
             slots[i].Rs2 = 0;
+            slots[i].Length = 0; // not decoded (the JIT compiles only instructions that have run)
         }
 
         Jit = null;

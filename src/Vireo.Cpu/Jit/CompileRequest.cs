@@ -6,6 +6,8 @@ namespace Vireo.Cpu.Jit;
 /// A region to compile: the requesting hart's JIT, the page (its decoded slots and a copy of its bytes in
 /// <paramref name="Code"/>), the RAM page index, the code generation the copy was taken at (the region is only installed
 /// if it still holds), the seed's page offset and the entry slots of the page's regions installed by then
-/// (<see cref="JitPageState.SnapshotEntries"/>), where the new region stops instead of compiling their code again.
+/// (<see cref="JitPageState.SnapshotEntries"/>), where the new region stops instead of compiling their code again, and
+/// the instructions known to have run (<see cref="JitPageState.SnapshotExecuted"/>; null for all), beyond which it
+/// does not compile.
 /// </summary>
-internal sealed record CompileRequest(RegionJit Owner, DecodedPage Page, ulong RamPage, uint Generation, int Seed, byte[] Code, ulong[] Entries);
+internal sealed record CompileRequest(RegionJit Owner, DecodedPage Page, ulong RamPage, uint Generation, int Seed, byte[] Code, ulong[] Entries, ulong[]? Executed);

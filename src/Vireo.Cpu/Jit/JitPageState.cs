@@ -46,7 +46,27 @@ internal sealed class JitPageState
         return entries;
     }
 
-    /// <summary>Whether page offset <paramref name="offset"/> is set in a bitmap made by <see cref="SnapshotEntries"/>.</summary>
+    /// <summary>
+    /// The instructions of <paramref name="page"/> known to have run: decoded by the interpreter (a slot is decoded on its
+    /// first execution) or inside an installed region. One bit per 2-byte slot, like <see cref="SnapshotEntries"/>.
+    /// </summary>
+    public unsafe ulong[] SnapshotExecuted(DecodedPage page)
+    {
+        var executed = (ulong[])_covered.Clone();
+        DecodedInstruction* slots = page.Pointer;
+        for (int i = 0; i < DecodedPage.SlotCount; i++)
+        {
+            // Clear zeroes the length, and only the decoder sets it.
+            if (slots[i].Length != 0 || slots[i].IsRegionEntry)
+            {
+                executed[i >> 6] |= 1UL << (i & 63);
+            }
+        }
+
+        return executed;
+    }
+
+    /// <summary>Whether page offset <paramref name="offset"/> is set in a bitmap made by <see cref="SnapshotEntries"/> or <see cref="SnapshotExecuted"/>.</summary>
     public static bool IsEntry(ulong[] entries, int offset) => IsSet(entries, offset);
 
     private static bool IsSet(ulong[] slots, int offset) => (slots[offset >> 7] & Bit(offset)) != 0;

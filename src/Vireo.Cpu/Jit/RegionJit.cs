@@ -148,7 +148,7 @@ internal sealed unsafe class RegionJit
 
         state.Seeds.Add(seed);
         state.CompilePending = true;
-        var request = new CompileRequest(this, page, ramPage, after, seed, code, JitPageState.SnapshotEntries(page));
+        var request = new CompileRequest(this, page, ramPage, after, seed, code, JitPageState.SnapshotEntries(page), state.SnapshotExecuted(page));
         if (_options.Synchronous)
         {
             CompileAndPost(request);
@@ -162,7 +162,7 @@ internal sealed unsafe class RegionJit
 
     private CompiledRegion? Compile(CompileRequest request)
     {
-        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions, request.Entries);
+        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions, request.Entries, request.Executed);
         if (region is null)
         {
             return null;

@@ -18,7 +18,7 @@ internal static unsafe class RegionScanner
     /// set in <paramref name="installedEntries"/> (see <see cref="JitPageState.SnapshotEntries"/>); null when nothing there
     /// can be compiled.
     /// </summary>
-    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions, ulong[] installedEntries)
+    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions, ulong[] installedEntries, ulong[]? executed = null)
     {
         var found = new Dictionary<int, RegionInstruction>();
         var queue = new Queue<int>();
@@ -27,7 +27,8 @@ internal static unsafe class RegionScanner
         {
             int offset = queue.Dequeue();
             if ((uint)offset >= (uint)page.Length || (offset & 1) != 0 || found.ContainsKey(offset)
-                || (offset != seed && JitPageState.IsEntry(installedEntries, offset)))
+                || (offset != seed && JitPageState.IsEntry(installedEntries, offset))
+                || (offset != seed && executed is not null && !JitPageState.IsEntry(executed, offset)))
             {
                 continue;
             }

@@ -106,13 +106,12 @@ public sealed class JitDifferentialTests
         Assert.Equal(350ul, compiled.X(6));
         Assert.Equal(interpreted.Hart.InstructionsRetired, compiled.Hart.InstructionsRetired);
 
-        // The return lands in compiled code: the return point's slot enters a region.
-        DecodedPage page = compiled.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
-        DecodedInstruction* returnSlot = page.Pointer + (((CodeBase + 8) & 0xFFF) >> 1);
-        Assert.True(returnSlot->IsRegionEntry, "the call's return point is not compiled");
-
-        // One region holds the loop, the callee and the return point: the scan follows a call to its return.
-        Assert.Equal(1, compiled.Hart.Jit!.RegionsInstalled);
+        // The return lands in compiled code, in the region of the loop and the callee: the scan follows a call to its
+        // return point, which becomes one of the region's entries.
+        DecodedPage page = CodePage(compiled);
+        Assert.True(Slot(page, 8)->IsRegionEntry, "the call's return point is not compiled");
+        Assert.Equal(RegionAt(page, 4), RegionAt(page, 8));
+        Assert.Equal(RegionAt(page, 4), RegionAt(page, 28));
     }
 
     [Fact]
@@ -121,7 +120,7 @@ public sealed class JitDifferentialTests
         uint[] code =
         [
             Auipc(7, 0), // 0: x7 = the code's base
-            Addi(CounterRegister, 0, 20), // 4
+            Addi(CounterRegister, 0, 200), // 4: more iterations than it takes the callee to become a hot entry
             Addi(5, 5, 1), // 8: the loop head
             Jalr(1, 7, 28), // 12: an indirect call to 28, which the first region cannot follow
             Addi(CounterRegister, CounterRegister, -1), // 16: the return point, an entry of the first region
@@ -134,21 +133,22 @@ public sealed class JitDifferentialTests
         using TestMachine interpreted = Loaded(code, jit: null);
         using TestMachine compiled = Loaded(code, new JitOptions { Threshold = 0, Synchronous = true });
 
-        // A first block of three instructions has the loop's region compiled before the callee ever runs.
-        compiled.Hart.RunBlock(3);
+        // A first block runs the loop body once, through the callee, and has the loop's region compiled (a region only
+        // holds instructions that have run); its scan cannot follow the indirect call, so the callee is left out.
+        compiled.Hart.RunBlock(7);
         compiled.Hart.Jit!.AfterBlock();
         Run(interpreted.Hart, CodeBase + 40, jit: false);
         Run(compiled.Hart, CodeBase + 40, jit: true);
 
-        Assert.Equal(20ul, compiled.X(5));
-        Assert.Equal(140ul, compiled.X(6));
+        Assert.Equal(200ul, compiled.X(5));
+        Assert.Equal(1400ul, compiled.X(6));
         Assert.Equal(interpreted.Hart.InstructionsRetired, compiled.Hart.InstructionsRetired);
 
         // The callee's region holds only the callee: at 16 it exits into the first region instead of compiling the
         // loop a second time.
-        DecodedPage page = compiled.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
-        Assert.Equal(2, page.Jit!.Regions.Count);
-        Assert.Equal(2, page.Jit.Regions[1].Copies.Length);
+        DecodedPage page = CodePage(compiled);
+        Assert.NotEqual(RegionAt(page, 8), RegionAt(page, 28));
+        Assert.Equal(2, page.Jit!.Regions[RegionAt(page, 28)].Copies.Length);
     }
 
     [Fact]
@@ -166,6 +166,64 @@ public sealed class JitDifferentialTests
         Assert.Equal([8, 12], Offsets(RegionScanner.Scan(page, 8, 256, atEight)!));
 
         static int[] Offsets(Region region) => Array.ConvertAll(region.Instructions, i => i.Offset);
+    }
+
+    [Fact]
+    public void The_scan_takes_only_instructions_that_have_run_but_always_its_seed()
+    {
+        uint[] code =
+        [
+            Addi(5, 5, 1), // 0
+            B(4, 5, 0, 12), // 4: blt to 16, never taken
+            Addi(6, 6, 1), // 8
+            Jal(0, 8), // 12: to 20
+            Addi(7, 7, 1), // 16: never run
+            Jalr(0, 1, 0), // 20
+        ];
+        byte[] page = new byte[4096];
+        Buffer.BlockCopy(code, 0, page, 0, code.Length * 4);
+        ulong[] none = new ulong[DecodedPage.SlotCount / 64];
+        ulong[] ran = new ulong[DecodedPage.SlotCount / 64];
+        foreach (int offset in new[] { 0, 4, 8, 12, 20 })
+        {
+            ran[0] |= 1UL << (offset >> 1);
+        }
+
+        Assert.Equal([0, 4, 8, 12, 16, 20], Offsets(RegionScanner.Scan(page, 0, 256, none)!));
+        Assert.Equal([0, 4, 8, 12, 20], Offsets(RegionScanner.Scan(page, 0, 256, none, ran)!));
+        Assert.Equal([16, 20], Offsets(RegionScanner.Scan(page, 16, 256, none, ran)!));
+
+        static int[] Offsets(Region region) => Array.ConvertAll(region.Instructions, i => i.Offset);
+    }
+
+    [Fact]
+    public unsafe void A_page_snapshot_of_what_ran_holds_decoded_slots_and_region_code_only()
+    {
+        uint[] code =
+        [
+            Addi(5, 5, 1), // 0: the loop head
+            B(4, 5, 0, 12), // 4: blt to 16, never taken
+            Addi(CounterRegister, CounterRegister, -1), // 8
+            Bne(CounterRegister, 0, -12), // 12: back to 0
+            Addi(7, 7, 1), // 16: never run
+            Wfi, // 20
+        ];
+        using TestMachine m = Loaded(code, new JitOptions { Threshold = 0, Synchronous = true });
+        m.Hart.SetRegister(CounterRegister, 3);
+        m.Hart.RunBlock(4); // one iteration, back at the loop head
+        m.Hart.Jit!.AfterBlock();
+        DecodedPage page = CodePage(m);
+
+        // The region holds the loop without the branch's cold target: it exits there.
+        Assert.Equal(4, page.Jit!.Regions[RegionAt(page, 0)].Copies.Length);
+        ulong[] ran = page.Jit.SnapshotExecuted(page);
+        foreach (int offset in new[] { 0, 4, 8, 12 })
+        {
+            Assert.True(JitPageState.IsEntry(ran, OffsetOf(offset)), $"+{offset} ran");
+        }
+
+        Assert.False(JitPageState.IsEntry(ran, OffsetOf(16)));
+        Assert.False(JitPageState.IsEntry(ran, OffsetOf(20)));
     }
 
     [Fact]

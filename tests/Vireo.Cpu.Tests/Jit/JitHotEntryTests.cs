@@ -51,7 +51,7 @@ public sealed unsafe class JitHotEntryTests
             Bne(CounterRegister, 0, -20), // 20: back to 0
             Wfi, // 24
         ];
-        using TestMachine m = RunLoopOnce(code, new JitOptions { Threshold = 0, Synchronous = true, MaxRegionInstructions = 3 }, hotOffset: 12, endOffset: 28);
+        using TestMachine m = RunLoopOnce(code, new JitOptions { Threshold = 0, Synchronous = true, MaxRegionInstructions = 3 }, bodyLength: 6, hotOffset: 12, endOffset: 28);
         for (int r = 5; r <= 8; r++)
         {
             Assert.Equal(LoopIterations, m.X(r));
@@ -73,7 +73,7 @@ public sealed unsafe class JitHotEntryTests
             Bne(CounterRegister, 0, -28), // 28: back to 0
             Wfi, // 32
         ];
-        using TestMachine m = RunLoopOnce(code, new JitOptions { Threshold = 0, Synchronous = true }, hotOffset: 20, endOffset: 36);
+        using TestMachine m = RunLoopOnce(code, new JitOptions { Threshold = 0, Synchronous = true }, bodyLength: 6, hotOffset: 20, endOffset: 36);
         Assert.Equal(LoopIterations, m.X(5));
         Assert.Equal(LoopIterations, m.X(8));
         Assert.Equal(0ul, m.X(6));
@@ -95,7 +95,7 @@ public sealed unsafe class JitHotEntryTests
         m.Hart.SetRegister(CounterRegister, 3);
         m.Hart.RunBlock(1);
         m.Hart.Jit!.AfterBlock();
-        DecodedPage page = m.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
+        DecodedPage page = CodePage(m);
         Assert.Single(page.Jit!.Regions);
         Assert.False(Slot(page, 4)->IsRegionEntry);
 
@@ -124,9 +124,9 @@ public sealed unsafe class JitHotEntryTests
         ];
         using TestMachine m = Loaded(code, new JitOptions { Threshold = 0, Synchronous = true });
         m.Hart.SetRegister(CounterRegister, 40);
-        m.Hart.RunBlock(1);
+        m.Hart.RunBlock(5); // one iteration, interpreted: 0, 4, 12, 16, 20
         m.Hart.Jit!.AfterBlock();
-        DecodedPage page = m.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
+        DecodedPage page = CodePage(m);
         DecodedInstruction* twelve = Slot(page, 12);
         Assert.True(twelve->IsRegionEntry);
         Assert.Equal(EntryOf(page, 0), (nint)twelve->Handler);
@@ -135,7 +135,7 @@ public sealed unsafe class JitHotEntryTests
         // concurrent compile would be: its region holds all of 12's code and takes the slot.
         ulong ramPage = (CodeBase - TestMachine.RamBase) >> 12;
         byte[] bytes = new ReadOnlySpan<byte>(m.Hart.State->RamPointer + (ramPage << 12), (int)GuestRam.PageSize).ToArray();
-        var request = new CompileRequest(m.Hart.Jit, page, ramPage, page.Generation, OffsetOf(12), bytes, new ulong[DecodedPage.SlotCount / 64]);
+        var request = new CompileRequest(m.Hart.Jit, page, ramPage, page.Generation, OffsetOf(12), bytes, new ulong[DecodedPage.SlotCount / 64], Executed: null);
         m.Hart.Jit.CompileAndPost(request);
         m.Hart.Jit.AfterBlock();
 
@@ -158,22 +158,25 @@ public sealed unsafe class JitHotEntryTests
     private static ulong LoopIterations => (ulong)Hart.HotEntryPeriod + 10;
 
     /// <summary>
-    /// Compiles a first region from <paramref name="code"/>'s start, runs its loop (<see cref="LoopIterations"/> times,
+    /// Runs the loop body at <paramref name="code"/>'s start (<paramref name="bodyLength"/> instructions) once, compiles a
+    /// first region from there, runs the loop (<see cref="LoopIterations"/> times,
     /// counted down in x16) to the end in one block, and checks that the entries into interpreted code at
     /// <paramref name="hotOffset"/> made it the hot entry, that the next block compiles it, and that the hart stopped at
     /// <paramref name="endOffset"/> with the interpreter's instruction count.
     /// </summary>
-    private static TestMachine RunLoopOnce(uint[] code, JitOptions options, int hotOffset, int endOffset)
+    private static TestMachine RunLoopOnce(uint[] code, JitOptions options, int bodyLength, int hotOffset, int endOffset)
     {
         TestMachine m = Loaded(code, options);
         using TestMachine interpreted = Loaded(code, jit: null);
         m.Hart.SetRegister(CounterRegister, LoopIterations);
         interpreted.Hart.SetRegister(CounterRegister, LoopIterations);
 
-        // One instruction, then the first region is compiled from where control entered (the code's start).
-        m.Hart.RunBlock(1);
+        // One iteration interpreted (a region only holds instructions that have run), back at the loop head; then the
+        // first region is compiled from where control entered the page (the code's start).
+        m.Hart.RunBlock(bodyLength);
+        Assert.Equal(CodeBase, m.Hart.Pc);
         m.Hart.Jit!.AfterBlock();
-        DecodedPage page = m.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
+        DecodedPage page = CodePage(m);
         Assert.True(Slot(page, 0)->IsRegionEntry);
         Assert.False(Slot(page, hotOffset)->IsRegionEntry);
 
@@ -191,7 +194,4 @@ public sealed unsafe class JitHotEntryTests
 
     private static nint EntryOf(DecodedPage page, int region) => (nint)RegionEntryPoint.Of(page.Jit!.Regions[region].Code);
 
-    private static int OffsetOf(int codeOffset) => (int)((CodeBase + (ulong)codeOffset) & (GuestRam.PageSize - 1));
-
-    private static DecodedInstruction* Slot(DecodedPage page, int codeOffset) => page.Pointer + (OffsetOf(codeOffset) >> 1);
 }

@@ -1,10 +1,11 @@
+using Vireo.Cpu.Decoding;
 using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.Jit;
 
 namespace Vireo.Cpu.Tests.Support;
 
 /// <summary>Loads code near a page end and runs it in blocks, with the JIT's between-block work when it has one.</summary>
-internal static class JitHarness
+internal static unsafe class JitHarness
 {
     /// <summary>Where test code starts: near a page end, so loops straddle the boundary (far branches, page fall-through).</summary>
     public const ulong CodeBase = TestMachine.RamBase + 0xE00;
@@ -30,5 +31,31 @@ internal static class JitHarness
                 hart.Jit!.AfterBlock();
             }
         }
+    }
+
+    /// <summary>The decoded page the code at <see cref="CodeBase"/> is on.</summary>
+    public static DecodedPage CodePage(TestMachine m) => m.Hart.FindDecodedPage((CodeBase - TestMachine.RamBase) >> 12)!;
+
+    /// <summary>The slot of the instruction at <paramref name="codeOffset"/> from <see cref="CodeBase"/>.</summary>
+    public static DecodedInstruction* Slot(DecodedPage page, int codeOffset) => page.Pointer + (OffsetOf(codeOffset) >> 1);
+
+    /// <summary>The page offset of the instruction at <paramref name="codeOffset"/> from <see cref="CodeBase"/>.</summary>
+    public static int OffsetOf(int codeOffset) => (int)((CodeBase + (ulong)codeOffset) & 0xFFF);
+
+    /// <summary>The index in the page's region list of the region the slot at <paramref name="codeOffset"/> enters.</summary>
+    public static int RegionAt(DecodedPage page, int codeOffset)
+    {
+        DecodedInstruction* slot = Slot(page, codeOffset);
+        Assert.True(slot->IsRegionEntry, $"+{codeOffset} does not enter a region");
+        for (int i = 0; i < page.Jit!.Regions.Count; i++)
+        {
+            if ((nint)RegionEntryPoint.Of(page.Jit.Regions[i].Code) == (nint)slot->Handler)
+            {
+                return i;
+            }
+        }
+
+        Assert.Fail($"+{codeOffset} enters no region of its page");
+        return -1;
     }
 }
