@@ -269,20 +269,22 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Add);
         _il.Emit(OpCodes.Stloc, _entry);
 
+        // The tag is compared with the page of the access's last byte: one that crosses into the next page misses
+        // (its last byte's page number is one more than the entry's), so no separate in-page check is needed.
         _il.Emit(OpCodes.Ldloc, _entry);
         _il.Emit(OpCodes.Ldind_I8);
         _il.Emit(OpCodes.Ldloc, _address);
+        if (size > 1)
+        {
+            _il.Emit(OpCodes.Ldc_I8, (long)(size - 1));
+            _il.Emit(OpCodes.Add);
+        }
+
         _il.Emit(OpCodes.Ldc_I4, 12);
         _il.Emit(OpCodes.Shr_Un);
         LoadField(_layout.DataSalt);
         _il.Emit(OpCodes.Or);
         _il.Emit(OpCodes.Bne_Un, miss);
-
-        _il.Emit(OpCodes.Ldloc, _address);
-        _il.Emit(OpCodes.Ldc_I8, 0xFFFL);
-        _il.Emit(OpCodes.And);
-        _il.Emit(OpCodes.Ldc_I8, (long)(4096 - size));
-        _il.Emit(OpCodes.Bgt_Un, miss);
     }
 
     /// <summary>Pushes entry[1] + address: the host address of a TLB hit.</summary>

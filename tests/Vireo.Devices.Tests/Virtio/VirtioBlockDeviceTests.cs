@@ -349,7 +349,7 @@ public sealed class VirtioBlockDeviceTests
     [InlineData(600ul * 1024)]
     public void LargeWrite_IsWrittenInTwoHalvesAtTheRightOffsets(ulong? failingOffset)
     {
-        // 640 KiB in 4 KiB buffers: over the parallel-write size, so the first half goes to the thread pool.
+        // 640 KiB in 4 KiB buffers: over the parallel size, so the first half goes to another I/O thread.
         const int Buffers = 160;
         using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
         TestQueue queue = driver.Start(Features, 256, 1)[0];
@@ -380,6 +380,44 @@ public sealed class VirtioBlockDeviceTests
         {
             int block = (i % 2 == 0) ? i / 2 : (Buffers / 2) + (i / 2);
             Assert.True(payload.AsSpan(block * 4096, 4096).SequenceEqual(_disk.Bytes.AsSpan(i * 4096, 4096)), $"disk block {i} holds the wrong data");
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(0ul)]
+    [InlineData(600ul * 1024)]
+    public void LargeRead_IsReadInTwoHalvesIntoTheRightBuffers(ulong? failingOffset)
+    {
+        // 640 KiB into 4 KiB buffers: over the parallel size, so the first half is read on another I/O thread.
+        const int Buffers = 160;
+        using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
+        TestQueue queue = driver.Start(Features, 256, 1)[0];
+        new Random(11).NextBytes(_disk.Bytes.AsSpan(0, Buffers * 4096));
+        ulong destination = driver.Alloc(Buffers * 4096);
+        var buffers = new (ulong, uint, bool)[Buffers];
+        for (int i = 0; i < Buffers; i++)
+        {
+            // Disk block i lands in every other buffer of the destination, so any offset mix-up shows.
+            int block = (i % 2 == 0) ? i / 2 : (Buffers / 2) + (i / 2);
+            buffers[i] = (destination + ((ulong)block * 4096), 4096u, true);
+        }
+
+        _disk.FailingOffset = failingOffset;
+        Request read = Submit(driver, queue, VirtioBlockRequestType.In, 0, buffers);
+        driver.WaitUsed(queue, 1);
+
+        if (failingOffset != null)
+        {
+            Assert.Equal(VirtioBlockStatus.IoError, read.Status(driver));
+            return;
+        }
+
+        Assert.Equal(VirtioBlockStatus.Ok, read.Status(driver));
+        for (int i = 0; i < Buffers; i++)
+        {
+            int block = (i % 2 == 0) ? i / 2 : (Buffers / 2) + (i / 2);
+            Assert.True(_disk.Bytes.AsSpan(i * 4096, 4096).SequenceEqual(driver.ReadBytes(destination + ((ulong)block * 4096), 4096)), $"disk block {i} was read into the wrong buffer");
         }
     }
 

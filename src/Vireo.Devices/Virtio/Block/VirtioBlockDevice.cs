@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Vireo.Core.Threading;
 using Vireo.Storage;
 
 namespace Vireo.Devices.Virtio.Block;
@@ -9,7 +10,7 @@ namespace Vireo.Devices.Virtio.Block;
 /// <summary>
 /// virtio-blk (device ID 2) over an <see cref="IBlockDevice"/>: read, write, flush, get-id, discard and
 /// write-zeroes, read-only disks, seg_max/size_max enforced. Up to <c>maxInFlight</c> requests run concurrently on
-/// the thread pool and complete out of order; data moves directly between the back-end and guest RAM.
+/// the device's own I/O threads and complete out of order; data moves directly between the back-end and guest RAM.
 /// </summary>
 public sealed class VirtioBlockDevice : VirtioDevice
 {
@@ -29,8 +30,8 @@ public sealed class VirtioBlockDevice : VirtioDevice
     /// </summary>
     public const uint MaxSegments = QueueSize / 2;
 
-    /// <summary>Writes of this size or more are split in two halves written in parallel (see <c>WriteSegments</c>).</summary>
-    public const ulong ParallelWriteBytes = 512 * 1024;
+    /// <summary>Reads and writes of this size or more are split in two halves moved in parallel (see <c>Transfer</c>).</summary>
+    public const ulong ParallelBytes = 512 * 1024;
 
     /// <summary>Most sectors one discard or write-zeroes segment may cover.</summary>
     public const uint MaxRangeSectors = 1 << 22;
@@ -47,6 +48,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
     private readonly byte[] _serial = new byte[20];
     private ulong _capacitySectors;
     private readonly int _maxInFlight;
+    private readonly DedicatedWorkerPool _ioThreads;
     private readonly object _slotLock = new();
     private VirtioBlockRequest[]? _free;
     private int _freeCount;
@@ -74,6 +76,9 @@ public sealed class VirtioBlockDevice : VirtioDevice
         IsReadOnly = readOnly || disk.IsReadOnly;
         _capacitySectors = disk.Length >> SectorShift;
         _maxInFlight = maxInFlight;
+
+        // Every request but the one its worker serves may run here, and every request may have a half here.
+        _ioThreads = new DedicatedWorkerPool("virtio-blk io", 2 * maxInFlight);
         Encoding.ASCII.GetBytes(serial.AsSpan(0, Math.Min(serial.Length, _serial.Length)), _serial);
 
         Span<byte> c = _config;
@@ -191,7 +196,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
         Virtqueue queue = Transport.GetQueue(queueIndex);
 
         // The last chain found is kept back and served on this thread when the queue runs dry, so a lone request
-        // costs no thread hop; every earlier one goes to the thread pool and runs concurrently.
+        // costs no thread hop; every earlier one goes to the I/O threads and runs concurrently.
         VirtioBlockRequest? held = null;
         while (Transport.IsLive)
         {
@@ -217,7 +222,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
 
             if (held != null)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(held, preferLocal: false);
+                _ioThreads.Queue(held);
             }
 
             held = request;
@@ -415,7 +420,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
         BinaryPrimitives.WriteUInt64LittleEndian(_config, sectors);
     }
 
-    /// <summary>Reads the disk into every writable buffer but the status byte, with one back-end call.</summary>
+    /// <summary>Reads the disk into every writable buffer but the status byte (see <see cref="Transfer"/>).</summary>
     private void ReadData(VirtioBlockRequest request, ulong offset)
     {
         VirtqueueChain chain = request.Chain;
@@ -436,7 +441,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
             }
         }
 
-        _disk.ReadScattered(offset, segments.AsSpan(0, count));
+        Transfer(request, offset, count, write: false);
         ReadOnlySpan<VirtqueueSegment> chainSegments = chain.Segments;
         for (int i = chain.ReadableCount; i <= last; i++)
         {
@@ -444,7 +449,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
         }
     }
 
-    /// <summary>Writes every readable buffer after the 16-byte header to the disk, with one back-end call.</summary>
+    /// <summary>Writes every readable buffer after the 16-byte header to the disk (see <see cref="Transfer"/>).</summary>
     private void WriteData(VirtioBlockRequest request, ulong offset)
     {
         VirtqueueChain chain = request.Chain;
@@ -464,22 +469,23 @@ public sealed class VirtioBlockDevice : VirtioDevice
             skip = 0;
         }
 
-        WriteSegments(request, offset, count);
+        Transfer(request, offset, count, write: true);
     }
 
     /// <summary>
-    /// Writes a request's segments with the back-end. One of <see cref="ParallelWriteBytes"/> or more is split in two at
-    /// a segment boundary and the first half is written on the thread pool meanwhile, so a large write keeps two host
-    /// cores copying into the page cache, as two smaller requests in flight would (requests in flight already run
-    /// concurrently, so the back-ends allow it). Reads stay whole: page-cache copies are short next to the thread hop.
+    /// Moves a request's segments with the back-end, one call per half. A transfer of <see cref="ParallelBytes"/> or
+    /// more is split in two at a segment boundary and the first half runs on another I/O thread meanwhile, so a large
+    /// request keeps two host cores copying between guest RAM and the page cache, as two smaller requests in flight
+    /// would (requests in flight already run concurrently, so the back-ends allow it). The guest waits for the whole
+    /// copy, so halving it shortens every large request.
     /// </summary>
-    private void WriteSegments(VirtioBlockRequest request, ulong offset, int count)
+    private void Transfer(VirtioBlockRequest request, ulong offset, int count, bool write)
     {
         IoSegment[] segments = request.Segments;
         ulong total = IoSegment.TotalLength(segments.AsSpan(0, count));
         int split = 0;
         ulong firstBytes = 0;
-        if (total >= ParallelWriteBytes && count >= 2)
+        if (total >= ParallelBytes && count >= 2)
         {
             while (split < count - 1 && firstBytes < total / 2)
             {
@@ -489,20 +495,43 @@ public sealed class VirtioBlockDevice : VirtioDevice
 
         if (split == 0)
         {
-            _disk.WriteGathered(offset, segments.AsSpan(0, count));
+            Move(offset, segments.AsSpan(0, count), write);
             return;
         }
 
-        request.FirstHalf.Start(_disk, offset, segments, split);
+        request.FirstHalf.Start(_ioThreads, _disk, offset, segments, split, write);
         try
         {
-            _disk.WriteGathered(offset + firstBytes, segments.AsSpan(split, count - split));
+            Move(offset + firstBytes, segments.AsSpan(split, count - split), write);
         }
         finally
         {
             // The first half must be done with guest memory before the request completes, whatever happened here.
             request.FirstHalf.Finish();
         }
+    }
+
+    private void Move(ulong offset, ReadOnlySpan<IoSegment> segments, bool write)
+    {
+        if (write)
+        {
+            _disk.WriteGathered(offset, segments);
+        }
+        else
+        {
+            _disk.ReadScattered(offset, segments);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _ioThreads.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>A guest-RAM span as a pointer segment (guest RAM is unmanaged and never moves).</summary>

@@ -3,7 +3,7 @@ using Vireo.Storage;
 
 namespace Vireo.Devices.Virtio.Block;
 
-/// <summary>One in-flight virtio-blk request slot: a reusable chain plus the thread-pool work item that serves it.</summary>
+/// <summary>One in-flight virtio-blk request slot: a reusable chain plus the work item that serves it on the device's I/O threads.</summary>
 internal sealed class VirtioBlockRequest : IThreadPoolWorkItem
 {
     private readonly VirtioBlockDevice _device;
@@ -19,8 +19,8 @@ internal sealed class VirtioBlockRequest : IThreadPoolWorkItem
     /// <summary>The request's data buffers as host pointers, handed to the back-end in one call (no per-request allocation).</summary>
     public IoSegment[] Segments { get; } = new IoSegment[VirtioBlockDevice.MaxSegments + 2];
 
-    /// <summary>The first half of a large write, which runs on the thread pool.</summary>
-    public VirtioBlockWriteHalf FirstHalf { get; } = new();
+    /// <summary>The first half of a large read or write, which runs on another of the device's I/O threads.</summary>
+    public VirtioBlockHalf FirstHalf { get; } = new();
 
     public void Execute() => _device.Execute(this);
 }

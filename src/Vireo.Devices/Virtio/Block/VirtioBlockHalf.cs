@@ -1,13 +1,14 @@
 using System.Runtime.ExceptionServices;
+using Vireo.Core.Threading;
 using Vireo.Storage;
 
 namespace Vireo.Devices.Virtio.Block;
 
 /// <summary>
-/// The first half of a large write that <see cref="VirtioBlockDevice"/> hands to the thread pool while the serving
-/// thread writes the second. Reused by its request slot: no allocation per request.
+/// The first half of a large read or write that <see cref="VirtioBlockDevice"/> hands to its I/O threads while the
+/// serving thread moves the second. Reused by its request slot: no allocation per request.
 /// </summary>
-internal sealed class VirtioBlockWriteHalf : IThreadPoolWorkItem
+internal sealed class VirtioBlockHalf : IThreadPoolWorkItem
 {
     // Not disposed: it lives as long as its request slot, and a slim event holds a kernel handle only after a wait
     // blocked (whose finalizer then frees it).
@@ -16,18 +17,23 @@ internal sealed class VirtioBlockWriteHalf : IThreadPoolWorkItem
     private IoSegment[]? _segments;
     private int _count;
     private ulong _offset;
+    private bool _write;
     private ExceptionDispatchInfo? _error;
 
-    /// <summary>Starts writing the first <paramref name="count"/> of <paramref name="segments"/> at <paramref name="offset"/> on the thread pool.</summary>
-    public void Start(IBlockDevice disk, ulong offset, IoSegment[] segments, int count)
+    /// <summary>
+    /// Starts moving the first <paramref name="count"/> of <paramref name="segments"/> at <paramref name="offset"/> (a
+    /// write when <paramref name="write"/>, else a read) on <paramref name="threads"/>.
+    /// </summary>
+    public void Start(DedicatedWorkerPool threads, IBlockDevice disk, ulong offset, IoSegment[] segments, int count, bool write)
     {
         _disk = disk;
         _offset = offset;
         _segments = segments;
         _count = count;
+        _write = write;
         _error = null;
         _done.Reset();
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        threads.Queue(this);
     }
 
     /// <summary>Waits for the half; an exception it met is thrown here, on the serving thread, as if it ran inline.</summary>
@@ -41,7 +47,14 @@ internal sealed class VirtioBlockWriteHalf : IThreadPoolWorkItem
     {
         try
         {
-            _disk!.WriteGathered(_offset, _segments.AsSpan(0, _count));
+            if (_write)
+            {
+                _disk!.WriteGathered(_offset, _segments.AsSpan(0, _count));
+            }
+            else
+            {
+                _disk!.ReadScattered(_offset, _segments.AsSpan(0, _count));
+            }
         }
         catch (Exception e)
         {
