@@ -32,6 +32,7 @@ internal sealed unsafe partial class ImageFile
         if (_blockLock is null)
         {
             TransferVectors(offset, segments, write: true);
+            _writeBehind?.Written(offset, IoSegment.TotalLength(segments));
             return;
         }
 

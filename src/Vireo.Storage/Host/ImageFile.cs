@@ -30,15 +30,21 @@ internal sealed unsafe partial class ImageFile : IDisposable
     private const ulong AlignMask = DirectAlignment - 1;
 
     private readonly ReaderWriterLockSlim? _blockLock;
+    private readonly WriteBehind? _writeBehind;
     private bool _disposed;
 
-    private ImageFile(SafeFileHandle handle, DiskCacheMode cache)
+    private ImageFile(SafeFileHandle handle, DiskCacheMode cache, bool readOnly)
     {
         Handle = handle;
         Cache = cache;
         if (cache == DiskCacheMode.None)
         {
             _blockLock = new ReaderWriterLockSlim(LockRecursionPolicy.NoRecursion);
+        }
+        else if (cache == DiskCacheMode.Writeback && !readOnly)
+        {
+            // Only where flushes are kept: O_DIRECT leaves no dirty pages, and cache=unsafe never waits for the disk.
+            _writeBehind = new WriteBehind(handle);
         }
     }
 
@@ -62,10 +68,10 @@ internal sealed unsafe partial class ImageFile : IDisposable
         {
             SafeFileHandle handle = File.OpenHandle(
                 path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
-            return new ImageFile(handle, cache);
+            return new ImageFile(handle, cache, readOnly);
         }
 
-        var file = new ImageFile(HostFile.OpenDirect(path, readOnly), cache);
+        var file = new ImageFile(HostFile.OpenDirect(path, readOnly), cache, readOnly);
         try
         {
             // Some file systems accept O_DIRECT at open time and refuse the first transfer (EINVAL): find out now,
@@ -123,6 +129,7 @@ internal sealed unsafe partial class ImageFile : IDisposable
         if (_blockLock is null)
         {
             RandomAccess.Write(Handle, source, (long)offset);
+            _writeBehind?.Written(offset, (ulong)source.Length);
             return;
         }
 
@@ -147,14 +154,17 @@ internal sealed unsafe partial class ImageFile : IDisposable
         WriteBounced(offset, source);
     }
 
-    /// <summary>Makes every completed write durable (fsync); nothing with <see cref="DiskCacheMode.Unsafe"/>.</summary>
+    /// <summary>Makes every completed write durable (fdatasync); nothing with <see cref="DiskCacheMode.Unsafe"/>.</summary>
     public void Flush()
     {
         if (Cache != DiskCacheMode.Unsafe)
         {
-            RandomAccess.FlushToDisk(Handle);
+            HostFile.FlushData(Handle);
         }
     }
+
+    /// <summary>Writeback starts handed to the host so far (tests).</summary>
+    internal long WritebackStarts => _writeBehind?.Started ?? 0;
 
     /// <inheritdoc/>
     public void Dispose()
@@ -165,6 +175,7 @@ internal sealed unsafe partial class ImageFile : IDisposable
         }
 
         _disposed = true;
+        _writeBehind?.Dispose();
         Handle.Dispose();
         _blockLock?.Dispose();
     }
