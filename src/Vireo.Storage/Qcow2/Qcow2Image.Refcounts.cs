@@ -14,6 +14,8 @@ public sealed partial class Qcow2Image
     private readonly ulong _refcountEntriesPerBlock;
     private readonly ulong _maxRefcount;
     private readonly int _reserveBatch;
+    private readonly int _maxReserveBatch;
+    private int _nextReserveBatch;
     private ulong[] _refcountTable;
 
     /// <summary>One past the highest cluster index known to be in use or allocated.</summary>
@@ -29,7 +31,9 @@ public sealed partial class Qcow2Image
             _deferRefcountWrites = true;
             try
             {
-                for (int i = 0; i < _reserveBatch; i++)
+                int batch = _nextReserveBatch;
+                _nextReserveBatch = Math.Min(batch * 2, _maxReserveBatch);
+                for (int i = 0; i < batch; i++)
                 {
                     ulong cluster = FindFreeCluster();
                     SetRefcount(cluster, 1);
@@ -49,9 +53,10 @@ public sealed partial class Qcow2Image
         return _reserved.Dequeue();
     }
 
-    /// <summary>Gives reserved but unused clusters back, so a flushed or closed image has no leaks.</summary>
+    /// <summary>Gives reserved but unused clusters back, so a flushed or closed image has no leaks; the next batch is small again.</summary>
     private void ReleaseReserved()
     {
+        _nextReserveBatch = _reserveBatch;
         _deferRefcountWrites = true;
         try
         {

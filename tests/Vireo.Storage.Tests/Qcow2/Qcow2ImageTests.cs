@@ -45,6 +45,41 @@ public sealed class Qcow2ImageTests
     }
 
     [Fact]
+    public void ClusterReservationsDoubleWhileWritingAndStartSmallAfterAFlush()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("stream.qcow2");
+        DiskImage.Create(path, DiskFormat.Qcow2, 64UL << 20); // 64 KiB clusters: batches of 64, 128, 256... clusters
+        byte[] cluster = new byte[64 << 10];
+        cluster.AsSpan().Fill(0x77);
+        using IBlockDevice image = DiskImage.Open(path);
+
+        // 193 clusters written and one L2 table: batches of 64 and 128 are used up, and 2 of the third batch's 256. What
+        // a crash would leave (a copy of the file now): its 254 unused clusters leak; nothing is corrupt.
+        for (ulong i = 0; i < 193; i++)
+        {
+            image.Write(i * (ulong)cluster.Length, cluster);
+        }
+
+        Assert.Equal((0, 254), ErrorsAndLeaksOfACopy(dir, path, "first"));
+
+        // A flush gives them back and the next batch is the first size again.
+        image.Flush();
+        Assert.Equal((0, 0), ErrorsAndLeaksOfACopy(dir, path, "flushed"));
+        image.Write(193 * (ulong)cluster.Length, cluster);
+        Assert.Equal((0, 63), ErrorsAndLeaksOfACopy(dir, path, "second"));
+
+        static (int Errors, int Leaks) ErrorsAndLeaksOfACopy(TempDirectory dir, string path, string name)
+        {
+            // The image holds its lock (as a running VM would), so copy it the way an outside tool does.
+            string copy = dir.File(name + ".qcow2");
+            Interop.QemuTools.Succeed("cp", "--sparse=always", path, copy);
+            DiskCheckResult result = DiskImage.Check(copy);
+            return (result.Errors, result.Leaks);
+        }
+    }
+
+    [Fact]
     public void ReadsThroughBackingChainAndCopiesOnWritePartialClusters()
     {
         using var dir = new TempDirectory();
