@@ -80,6 +80,70 @@ public sealed unsafe class ScatterGatherTests : IDisposable
         Assert.True(DiskImage.Check(path, format).IsClean);
     }
 
+    [Theory]
+    [InlineData(DiskCacheMode.Writeback)]
+    [InlineData(DiskCacheMode.None)]
+    public void Qcow2WritesOfWholeNewClustersGoOutTogetherAndMatchTheModel(DiskCacheMode cache)
+    {
+        // 4 KiB clusters: one L2 table covers 2 MiB, so a write from 1.5 MiB spans two tables. Over a backing file, with
+        // some clusters zeroed and some already allocated, so only some writes qualify.
+        using var dir = new TempDirectory();
+        const int Size = 4 << 20;
+        const int Cluster = 4096;
+        string basePath = dir.File("base.raw");
+        DiskImage.Create(basePath, DiskFormat.Raw, Size);
+        byte[] model = new byte[Size];
+        new Random(21).NextBytes(model);
+        using (IBlockDevice baseImage = DiskImage.Open(basePath))
+        {
+            baseImage.Write(0, model);
+        }
+
+        string path = dir.File("top.qcow2");
+        DiskImage.Create(path, DiskFormat.Qcow2, null, basePath, DiskFormat.Raw, clusterSize: Cluster);
+        var random = new Random(22);
+        using (var image = (Vireo.Storage.Qcow2.Qcow2Image)DiskImage.Open(path, DiskFormat.Qcow2, readOnly: false, cache))
+        {
+            image.WriteZeroes(3 << 20, 64 << 10);
+            model.AsSpan(3 << 20, 64 << 10).Clear();
+            image.Write(1 << 20, model.AsSpan(1 << 20, Cluster)); // one allocated cluster in the way of the last write
+
+            (int Offset, int Length, bool Fresh)[] writes =
+            [
+                (3 << 19, 1 << 20, true), // 1.5 MiB: across the second L2 table's start
+                ((3 << 20) - (32 << 10), 128 << 10, true), // into the zeroed clusters
+                (1 << 20, 256 << 10, false), // starts on the allocated cluster: cluster by cluster
+                (100 << 10, 8 << 10, true),
+            ];
+            long before = image.FreshClusterWrites;
+            foreach ((int offset, int length, bool fresh) in writes)
+            {
+                // 3000-byte segments, so cluster boundaries fall inside them.
+                byte[] data = new byte[length];
+                random.NextBytes(data);
+                var segments = new List<IoSegment>();
+                for (int at = 0; at < length; at += 3000)
+                {
+                    segments.Add(new IoSegment((nint)(_memory + at), Math.Min(3000, length - at)));
+                }
+
+                data.CopyTo(new Span<byte>(_memory, length));
+                image.WriteGathered((ulong)offset, segments.ToArray());
+                data.CopyTo(model.AsSpan(offset));
+                Assert.Equal(before + (fresh ? 1 : 0), image.FreshClusterWrites);
+                before = image.FreshClusterWrites;
+            }
+
+            DiskModel.AssertContent(image, model);
+            image.Flush();
+        }
+
+        Assert.True(DiskImage.Check(path).IsClean);
+        File.WriteAllBytes(dir.File("expected.raw"), model);
+        Interop.QemuTools.Succeed("qemu-img", "check", path);
+        Interop.QemuTools.Succeed("qemu-img", "compare", "-f", "qcow2", "-F", "raw", path, dir.File("expected.raw"));
+    }
+
     [Fact]
     public void Qcow2ScatteredReadAcrossInterleavedClustersMatchesTheModel()
     {

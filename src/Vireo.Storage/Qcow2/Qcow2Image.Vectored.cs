@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Vireo.Storage.Host;
 
@@ -7,6 +8,12 @@ namespace Vireo.Storage.Qcow2;
 /// <summary>Scattered reads and gathered writes: one host transfer for a request when the clusters allow it.</summary>
 public sealed partial class Qcow2Image
 {
+    /// <summary>Most clusters one fresh-cluster write takes at once (its bookkeeping lives on the stack).</summary>
+    private const ulong MaxFreshClusters = 512;
+
+    /// <summary>Gathered writes that allocated all their clusters at once (tests).</summary>
+    internal long FreshClusterWrites { get; private set; }
+
     /// <inheritdoc/>
     /// <remarks>One preadv per run of host-contiguous allocated clusters (one for a whole request on an image written
     /// sequentially, a few where concurrent writes interleaved the allocations); anything else (unallocated, zero,
@@ -113,7 +120,111 @@ public sealed partial class Qcow2Image
             _lock.ExitReadLock();
         }
 
-        WriteGatheredByCluster(offset, total, segments);
+        if (!TryWriteFreshClusters(offset, total, segments))
+        {
+            WriteGatheredByCluster(offset, total, segments);
+        }
+    }
+
+    /// <summary>
+    /// A write of whole clusters none of which has a host cluster yet (an image being filled for the first time): the
+    /// clusters are allocated together (the reservations hand them out in file order, so they are normally
+    /// contiguous), the guest's buffers go to them with one pwritev per host-contiguous run, and then their L2 entries
+    /// are written, one write per run of entries. The cluster-by-cluster path copied every cluster twice and made two
+    /// host writes per cluster. False, having changed nothing, when the range does not qualify.
+    /// </summary>
+    private bool TryWriteFreshClusters(ulong offset, ulong total, ReadOnlySpan<IoSegment> segments)
+    {
+        ulong count = total >> _clusterBits;
+        if (((offset | total) & _clusterMask) != 0 || count > MaxFreshClusters)
+        {
+            return false;
+        }
+
+        Span<ulong> hosts = stackalloc ulong[(int)count];
+        IoSegment[] part = ArrayPool<IoSegment>.Shared.Rent(segments.Length + (int)count);
+        _lock.EnterWriteLock();
+        try
+        {
+            // Only clusters with nothing to copy or release: unallocated or plain zero (the guest overwrites all of them).
+            for (ulong i = 0; i < count; i++)
+            {
+                ulong entry = LookupEntry(offset + (i << _clusterBits));
+                if ((entry & (Qcow2Entry.OffsetMask | Qcow2Entry.Compressed)) != 0)
+                {
+                    return false;
+                }
+            }
+
+            // The L2 tables first (a new one takes a cluster), so the data clusters that follow are contiguous.
+            for (ulong i = 0; i < count; i++)
+            {
+                GetL2ForWrite(offset + (i << _clusterBits));
+            }
+
+            for (int i = 0; i < hosts.Length; i++)
+            {
+                hosts[i] = AllocateCluster() << _clusterBits;
+            }
+
+            // Data before the entries that point at it.
+            var cursor = new SegmentCursor(segments);
+            for (int first = 0; first < hosts.Length;)
+            {
+                int run = 1;
+                while (first + run < hosts.Length && hosts[first + run] == hosts[first] + ((ulong)run << _clusterBits))
+                {
+                    run++;
+                }
+
+                int taken = cursor.Take(run << _clusterBits, part);
+                _file.WriteGathered(hosts[first], part.AsSpan(0, taken));
+                _fileLength = Math.Max(_fileLength, hosts[first] + ((ulong)run << _clusterBits));
+                first += run;
+            }
+
+            SetFreshL2Entries(offset, hosts);
+            FreshClusterWrites++;
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+            ArrayPool<IoSegment>.Shared.Return(part);
+        }
+    }
+
+    /// <summary>Points the L2 entries of the clusters from <paramref name="offset"/> at <paramref name="hosts"/>: one write per run of entries in one table.</summary>
+    private void SetFreshL2Entries(ulong offset, ReadOnlySpan<ulong> hosts)
+    {
+        Span<byte> bytes = stackalloc byte[8 * hosts.Length];
+        for (int first = 0; first < hosts.Length;)
+        {
+            ulong at = offset + ((ulong)first << _clusterBits);
+            (ulong[] table, ulong tableOffset) = GetL2ForWrite(at);
+            int index = L2Index(at);
+            int run = Math.Min(hosts.Length - first, table.Length - index);
+            if (_file.Cache == DiskCacheMode.None)
+            {
+                // O_DIRECT wants whole aligned blocks: the per-entry path writes them from the cached table.
+                for (int i = 0; i < run; i++)
+                {
+                    SetL2Entry(table, tableOffset, index + i, hosts[first + i] | Qcow2Entry.Copied);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < run; i++)
+                {
+                    table[index + i] = hosts[first + i] | Qcow2Entry.Copied;
+                    BinaryPrimitives.WriteUInt64BigEndian(bytes[(i * 8)..], table[index + i]);
+                }
+
+                WriteHost(tableOffset + ((ulong)index * 8), bytes[..(run * 8)]);
+            }
+
+            first += run;
+        }
     }
 
     /// <summary>
