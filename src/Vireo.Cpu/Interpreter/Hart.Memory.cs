@@ -143,6 +143,13 @@ internal sealed unsafe partial class Hart
             return false;
         }
 
+        // As a store's miss does: the next AMO or store on the page hits the write TLB (the walk above set the dirty
+        // bit). A page only reached by AMOs (reference counts) walked on every one.
+        if (host != null && type == AccessType.Write && PageCacheable(physical, AccessType.Write, privilege))
+        {
+            FillDataTlb(State->WriteTlb, virtualAddress, host);
+        }
+
         return true;
     }
 

@@ -78,4 +78,14 @@ internal enum JitOp : byte
     Jal,
     JalNear,
     Jalr,
+
+    /// <summary>AMOs with a host interlocked instruction (see <see cref="RegionAtomics"/>); others are handler calls.</summary>
+    AmoAddW,
+    AmoAddD,
+    AmoSwapW,
+    AmoSwapD,
+    AmoAndW,
+    AmoAndD,
+    AmoOrW,
+    AmoOrD,
 }

@@ -90,6 +90,14 @@ internal static unsafe class JitOpTable
         Add(ops, &BranchOps.Jal, JitOp.Jal);
         Add(ops, &BranchOps.JalNear, JitOp.JalNear);
         Add(ops, &BranchOps.Jalr, JitOp.Jalr);
+        Add(ops, &AtomicOps.AmoAddW, JitOp.AmoAddW);
+        Add(ops, &AtomicOps.AmoAddD, JitOp.AmoAddD);
+        Add(ops, &AtomicOps.AmoSwapW, JitOp.AmoSwapW);
+        Add(ops, &AtomicOps.AmoSwapD, JitOp.AmoSwapD);
+        Add(ops, &AtomicOps.AmoAndW, JitOp.AmoAndW);
+        Add(ops, &AtomicOps.AmoAndD, JitOp.AmoAndD);
+        Add(ops, &AtomicOps.AmoOrW, JitOp.AmoOrW);
+        Add(ops, &AtomicOps.AmoOrD, JitOp.AmoOrD);
         return ops.ToFrozenDictionary();
     }
 

@@ -190,25 +190,7 @@ internal sealed unsafe partial class RegionEmitter
         };
         EmitMemoryAccess(instruction, index, size, _layout.WriteTlb, slow =>
         {
-            // entry = host address; side effects: CodeFlags[(host - RamPointer) >> 12] | *ReservationsActive
-            PushHost();
-            _il.Emit(OpCodes.Stloc, _entry);
-            FieldAddress(_layout.CodeFlags);
-            _il.Emit(OpCodes.Ldind_I);
-            _il.Emit(OpCodes.Ldloc, _entry);
-            FieldAddress(_layout.RamPointer);
-            _il.Emit(OpCodes.Ldind_I);
-            _il.Emit(OpCodes.Sub);
-            _il.Emit(OpCodes.Ldc_I4, 12);
-            _il.Emit(OpCodes.Shr_Un);
-            _il.Emit(OpCodes.Add);
-            _il.Emit(OpCodes.Ldind_U1);
-            FieldAddress(_layout.ReservationsActive);
-            _il.Emit(OpCodes.Ldind_I);
-            _il.Emit(OpCodes.Ldind_I4);
-            _il.Emit(OpCodes.Or);
-            _il.Emit(OpCodes.Brtrue, slow);
-
+            EmitWriteHost(slow);
             _il.Emit(OpCodes.Ldloc, _entry);
             PushX(d.Rs2);
             if (narrow != OpCodes.Nop)
@@ -223,6 +205,79 @@ internal sealed unsafe partial class RegionEmitter
 
             _il.Emit(store);
         });
+    }
+
+    /// <summary>
+    /// An AMO the JIT runs itself (add, swap, and, or): on a write-TLB hit at an aligned address, one host interlocked
+    /// instruction on guest RAM; anything else (a miss, misalignment, decoded code on the page, a reservation held
+    /// anywhere) through the interpreter handler. The Linux page reference counts of a direct I/O request are such AMOs,
+    /// several per guest page.
+    /// </summary>
+    private void EmitAmo(RegionInstruction instruction, int index)
+    {
+        DecodedInstruction d = instruction.Decoded;
+        (int size, string name) = instruction.Op switch
+        {
+            JitOp.AmoAddW => (4, nameof(RegionAtomics.AddW)),
+            JitOp.AmoAddD => (8, nameof(RegionAtomics.AddD)),
+            JitOp.AmoSwapW => (4, nameof(RegionAtomics.SwapW)),
+            JitOp.AmoSwapD => (8, nameof(RegionAtomics.SwapD)),
+            JitOp.AmoAndW => (4, nameof(RegionAtomics.AndW)),
+            JitOp.AmoAndD => (8, nameof(RegionAtomics.AndD)),
+            JitOp.AmoOrW => (4, nameof(RegionAtomics.OrW)),
+            _ => (8, nameof(RegionAtomics.OrD)),
+        };
+        EmitMemoryAccess(instruction, index, size, _layout.WriteTlb, slow =>
+        {
+            // A misaligned AMO faults (in the handler); a write-TLB hit implies read permission too.
+            _il.Emit(OpCodes.Ldloc, _address);
+            _il.Emit(OpCodes.Ldc_I8, (long)(size - 1));
+            _il.Emit(OpCodes.And);
+            _il.Emit(OpCodes.Brtrue, slow);
+            EmitWriteHost(slow);
+            void Operate()
+            {
+                _il.Emit(OpCodes.Ldloc, _entry);
+                PushX(d.Rs2);
+                _il.Emit(OpCodes.Call, typeof(RegionAtomics).GetMethod(name)!);
+            }
+
+            if (d.Rd == HartState.SinkRegister)
+            {
+                // No destination (SetX would emit nothing), but the memory operation still happens.
+                Operate();
+                _il.Emit(OpCodes.Pop);
+            }
+            else
+            {
+                SetX(d.Rd, Operate);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Leaves the host address of a write-TLB hit in the entry local, or jumps to <paramref name="slow"/> when the write
+    /// has side effects the handler must run: decoded code on the page (CodeFlags) or a reservation held by any hart.
+    /// </summary>
+    private void EmitWriteHost(Label slow)
+    {
+        PushHost();
+        _il.Emit(OpCodes.Stloc, _entry);
+        FieldAddress(_layout.CodeFlags);
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Ldloc, _entry);
+        FieldAddress(_layout.RamPointer);
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Ldc_I4, 12);
+        _il.Emit(OpCodes.Shr_Un);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_U1);
+        FieldAddress(_layout.ReservationsActive);
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Ldind_I4);
+        _il.Emit(OpCodes.Or);
+        _il.Emit(OpCodes.Brtrue, slow);
     }
 
     /// <summary>

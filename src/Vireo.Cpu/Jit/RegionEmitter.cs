@@ -238,6 +238,9 @@ internal sealed unsafe partial class RegionEmitter
             case JitOp.Jalr:
                 EmitJalr(instruction);
                 return false;
+            case >= JitOp.AmoAddW and <= JitOp.AmoOrD:
+                EmitAmo(instruction, index);
+                return true;
             default:
                 throw new InvalidOperationException($"No emitter for {instruction.Op}.");
         }
