@@ -32,7 +32,7 @@ public sealed partial class Qcow2Image
             try
             {
                 int batch = _nextReserveBatch;
-                _nextReserveBatch = Math.Min(batch * 4, _maxReserveBatch);
+                _nextReserveBatch = _maxReserveBatch;
                 for (int i = 0; i < batch; i++)
                 {
                     ulong cluster = FindFreeCluster();

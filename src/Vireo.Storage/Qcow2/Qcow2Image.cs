@@ -15,10 +15,10 @@ namespace Vireo.Storage.Qcow2;
 /// <para>Crash safety: metadata is written through (no dirty cache). A new cluster's refcount is made durable
 /// (fsync) before any L2 or L1 entry points at it, its data is written before the L2 entry, a new L2 table before
 /// the L1 entry, and freed clusters are unlinked before their refcount drops. A crash can leak clusters, never
-/// leave an entry pointing at an unreferenced cluster. Clusters are reserved in batches to amortise the fsync, each
-/// four times the last while the guest keeps allocating (4 MiB of clusters first, at most 1 GiB), so streaming into a
-/// new image costs a handful of fsyncs instead of one per 4 MiB (each also flushing all data written since, so the
-/// later the first large batch, the longer its fsync);
+/// leave an entry pointing at an unreferenced cluster. Clusters are reserved in batches to amortise the fsync: 4 MiB
+/// of clusters first, and once the guest has used those without flushing, as many as the virtual disk has (at most
+/// 1 GiB), so streaming into a new image costs two fsyncs instead of one per 4 MiB (each of which also waits for all
+/// the data written before it; reserving ahead only writes refcounts);
 /// <see cref="Flush"/> returns the unused ones and starts over small, so a flushed image is leak-free and a crash
 /// leaks at most one batch.</para>
 /// <para>Hostile images: every offset read from the file is checked (alignment, inside the file, not the header or
@@ -59,7 +59,7 @@ public sealed partial class Qcow2Image : IBlockDevice
         _refcountEntriesPerBlock = (_clusterSize * 8) >> header.RefcountOrder;
         _maxRefcount = header.RefcountBits == 64 ? long.MaxValue : (1UL << header.RefcountBits) - 1;
         _reserveBatch = (int)Math.Clamp((4UL << 20) / _clusterSize, 4, 64);
-        _maxReserveBatch = (int)Math.Clamp((1UL << 30) / _clusterSize, (ulong)_reserveBatch, 16384);
+        _maxReserveBatch = (int)Math.Clamp(Math.Min(1UL << 30, Length + _clusterSize - 1) / _clusterSize, (ulong)_reserveBatch, 16384);
         _nextReserveBatch = _reserveBatch;
         _allocationEnd = ClustersOf(fileLength);
         BuildMetadataSet();
