@@ -271,6 +271,11 @@ internal sealed unsafe partial class Hart : IHart
     /// page and the page's code is current, so the run loop calls it without a trip through the redirect slot; else
     /// the redirect slot.
     /// </summary>
+    /// <remarks>
+    /// Not inlined: every region has a call site, and the .NET JIT inlined the execute-TLB probe and the entry counting
+    /// into each one; out of line, a region compiles 8-10 % faster (bench jit-compile) for one call per page left.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static DecodedInstruction* LeavePage(HartState* s)
     {
         DecodedInstruction* d = EnterCachedPage(s);
