@@ -10,7 +10,4 @@ namespace Vireo.Cpu.Jit;
 /// the instructions known to have run (<see cref="JitPageState.SnapshotExecuted"/>; null for all), beyond which it
 /// does not compile.
 /// </summary>
-internal sealed record CompileRequest(RegionJit Owner, DecodedPage Page, ulong RamPage, uint Generation, int Seed, byte[] Code, ulong[] Entries, ulong[]? Executed)
-{
-    public long HackEnqueued { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
-}
+internal sealed record CompileRequest(RegionJit Owner, DecodedPage Page, ulong RamPage, uint Generation, int Seed, byte[] Code, ulong[] Entries, ulong[]? Executed);

@@ -37,10 +37,6 @@ internal sealed unsafe class RegionJit
         _layout = new HartLayout(hart.State);
     }
 
-    private static long s_hackRegions, s_hackInstr, s_hackTicks, s_hackStale, s_hackStaleInstr;
-    private static double s_hackNext;
-    private static readonly System.Diagnostics.Stopwatch s_hackTimer = System.Diagnostics.Stopwatch.StartNew();
-
     /// <summary>Regions installed since the hart was created.</summary>
     public long RegionsInstalled { get; private set; }
 
@@ -68,19 +64,7 @@ internal sealed unsafe class RegionJit
         CompiledRegion? compiled;
         try
         {
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             compiled = Compile(request);
-            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            s_hackRegions++;
-            double waited = (t0 - request.HackEnqueued) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
-            if (waited > 200) { s_hackStale++; s_hackStaleInstr += compiled?.Region.Instructions.Length ?? 0; }
-            s_hackInstr += compiled?.Region.Instructions.Length ?? 0;
-            s_hackTicks += t1 - t0;
-            if (s_hackTimer.Elapsed.TotalMilliseconds > s_hackNext)
-            {
-                s_hackNext += 500;
-                Console.Error.WriteLine($"HACKJIT t={s_hackTimer.Elapsed.TotalSeconds:F1} stale {s_hackStale}/{s_hackStaleInstr} regions {s_hackRegions} instr {s_hackInstr} ms {s_hackTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F0}");
-            }
         }
         catch (Exception e) when (e is InvalidProgramException or InvalidOperationException or NotSupportedException)
         {
