@@ -60,6 +60,32 @@ internal static class GuestPrograms
         return (code.ToArray(), 6 + (7L * Iterations) + (Iterations / 2) + 3);
     }
 
+    /// <summary>
+    /// A call to a function on the next page and its return, in a loop: 7 instructions and two page crossings per
+    /// iteration (kernel code leaves its page every few dozen instructions; this is the worst case of it).
+    /// </summary>
+    public static (uint[] Code, long Instructions) CrossPage()
+    {
+        const int Far = 0x1000;
+        var code = new List<uint>();
+        code.AddRange(Li(5, Iterations));
+        int loop = code.Count * 4;
+        code.Add(Jal(1, Far - loop)); // loop: call far
+        code.Add(Addi(6, 6, 1));
+        code.Add(Addi(5, 5, -1));
+        code.Add(B(1, 5, 0, loop - (code.Count * 4))); // bnez t0, loop
+        code.AddRange(Exit());
+        while (code.Count * 4 < Far)
+        {
+            code.Add(Addi(0, 0, 0));
+        }
+
+        code.Add(Addi(7, 7, 1)); // far: on the next page
+        code.Add(Addi(28, 28, 3));
+        code.Add(I(0x67, 0, 0, 1, 0)); // ret
+        return (code.ToArray(), 2 + (7L * Iterations) + 3);
+    }
+
     private static uint[] Exit() =>
     [
         Lui(5, 0x100), // t0 = exit device
@@ -82,6 +108,12 @@ internal static class GuestPrograms
         ((uint)imm << 20) | ((uint)rs1 << 15) | (funct3 << 12) | ((uint)rd << 7) | opcode;
 
     private static uint Addi(int rd, int rs1, int imm) => I(0x13, 0, rd, rs1, imm & 0xFFF);
+
+    private static uint Jal(int rd, int imm)
+    {
+        uint u = (uint)imm;
+        return ((u >> 20 & 1) << 31) | ((u >> 1 & 0x3FF) << 21) | ((u >> 11 & 1) << 20) | ((u >> 12 & 0xFF) << 12) | ((uint)rd << 7) | 0x6F;
+    }
 
     private static uint Lui(int rd, int imm20) => ((uint)imm20 << 12) | ((uint)rd << 7) | 0x37;
 

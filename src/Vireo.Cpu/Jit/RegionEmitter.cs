@@ -30,6 +30,9 @@ internal sealed unsafe partial class RegionEmitter
     /// </summary>
     private static readonly int s_entryNumberOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rd));
 
+    /// <summary>Byte offset of a slot's handler.</summary>
+    private static readonly int s_handlerOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Handler));
+
     /// <summary>Byte offset of the mark that makes a slot a region entry (<see cref="DecodedInstruction.IsRegionEntry"/>).</summary>
     private static readonly int s_entryMarkOffset = (int)System.Runtime.InteropServices.Marshal.OffsetOf<DecodedInstruction>(nameof(DecodedInstruction.Rs2));
 
@@ -145,13 +148,15 @@ internal sealed unsafe partial class RegionEmitter
         _il.MarkLabel(_exitToSlot);
         StorePc(() => _il.Emit(OpCodes.Ldloc, _exitPc));
         Flush();
-        _il.Emit(OpCodes.Ldloc, _result);
-        _il.Emit(OpCodes.Ret);
+        ChainOrReturnResult();
 
         _il.MarkLabel(_exitLeavingPage);
         StorePc(() => _il.Emit(OpCodes.Ldloc, _exitPc));
         Flush();
-        ReturnLeavingPage();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Call, s_leavePage);
+        _il.Emit(OpCodes.Stloc, _result);
+        ChainOrReturnResult();
 
         // Entry i starts the count so that, once the fall-through path's pending count for instruction i is folded in,
         // it holds the instructions run since entry minus one (the run loop counts one for the call itself).
@@ -436,11 +441,45 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Conv_U);
     }
 
-    /// <summary>Returns where control goes after leaving the page (the pc is stored): see <see cref="Hart.LeavePage"/>.</summary>
-    private void ReturnLeavingPage()
+    /// <summary>
+    /// The end of an exit (pc and count published, the next slot in the result local): when that slot enters a region
+    /// and the block has budget left, a tail call of it, counted as the run loop counts a call (one instruction, taken
+    /// off the budget); otherwise a return of the slot to the run loop. A kernel page was left every few dozen
+    /// instructions, and each time the run loop's bookkeeping and its indirect call ran between two regions.
+    /// </summary>
+    private void ChainOrReturnResult()
     {
+        Label toRunLoop = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _result);
+        _il.Emit(OpCodes.Ldc_I4, s_entryMarkOffset);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_U1);
+        _il.Emit(OpCodes.Ldc_I4, (int)DecodedInstruction.RegionEntryMark);
+        _il.Emit(OpCodes.Bne_Un, toRunLoop);
+        LoadField(_layout.BlockLimit);
+        LoadField(_layout.BlockExecuted);
+        _il.Emit(OpCodes.Ble, toRunLoop);
+
+        _il.Emit(OpCodes.Ldc_I8, 1L);
+        _il.Emit(OpCodes.Stloc, _pending);
+        Flush();
+        _il.Emit(OpCodes.Ldarg_0);
         _il.Emit(OpCodes.Ldarg_1);
-        _il.Emit(OpCodes.Call, s_leavePage);
+        _il.Emit(OpCodes.Ldloc, _result);
+        _il.Emit(OpCodes.Ldloc, _result);
+        if (s_handlerOffset != 0)
+        {
+            _il.Emit(OpCodes.Ldc_I4, s_handlerOffset);
+            _il.Emit(OpCodes.Add);
+        }
+
+        _il.Emit(OpCodes.Ldind_I);
+        _il.Emit(OpCodes.Tailcall);
+        _il.EmitCalli(OpCodes.Calli, CallingConventions.Standard, s_slotPointer, s_parameters, null);
+        _il.Emit(OpCodes.Ret);
+
+        _il.MarkLabel(toRunLoop);
+        _il.Emit(OpCodes.Ldloc, _result);
         _il.Emit(OpCodes.Ret);
     }
 

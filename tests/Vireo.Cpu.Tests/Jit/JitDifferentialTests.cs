@@ -169,6 +169,51 @@ public sealed class JitDifferentialTests
     }
 
     [Fact]
+    public void Loads_and_stores_across_a_page_boundary_in_a_compiled_region_match_the_interpreter()
+    {
+        // Sv39 in S-mode: virtual pages 0x1000 and 0x2000 map to physical pages 64 KiB apart, so an access that is
+        // wrongly taken whole from the first page's host memory reads the wrong bytes. Every access starts 4 or 2 bytes
+        // before the first page's end; the TLB tag is compared with the page of the access's last byte, so each one
+        // takes the handler, which splits it.
+        const ulong Root = TestMachine.RamBase + 0x10000, L1 = Root + 0x1000, L0 = Root + 0x2000;
+        const ulong First = TestMachine.RamBase + 0x20000, Second = TestMachine.RamBase + 0x30000;
+        uint[] code =
+        [
+            Load(3, 5, DataRegister, 2044), // 0: the loop head: ld across the boundary (x10 is the page's middle)
+            Addi(5, 5, 3),
+            Store(3, DataRegister, 5, 2044), // sd across it
+            Load(2, 6, DataRegister, 2046), // lw across it
+            Store(1, DataRegister, 6, 2047), // sh across it
+            Addi(CounterRegister, CounterRegister, -1),
+            Bne(CounterRegister, 0, -24), // back to 0
+            Wfi,
+        ];
+        var results = new (ulong X5, ulong X6, ulong First, ulong Second, ulong Retired)[2];
+        for (int i = 0; i < 2; i++)
+        {
+            using TestMachine m = Loaded(code, i == 0 ? null : new JitOptions { Threshold = 0, Synchronous = true });
+            m.AllowAllPhysicalMemory();
+            m.Write64(Root, (L1 >> 12 << 10) | 1);
+            m.Write64(L1, (L0 >> 12 << 10) | 1);
+            m.Write64(L0 + 8, (First >> 12 << 10) | 0xC7); // V R W A D
+            m.Write64(L0 + 16, (Second >> 12 << 10) | 0xC7);
+            m.Write64(Root + 16, (TestMachine.RamBase >> 12 << 10) | 0xCF); // the code: a gigapage mapping itself
+            m.Write64(First + 4088, 0x0123_4567_89ab_cdef);
+            m.Write64(Second, 0xfedc_ba98_7654_3210);
+            m.Write64(First + 4096, 0x5a5a_5a5a_5a5a_5a5a); // physically next to the first page, never mapped there
+            m.Hart.SetRegister(DataRegister, 0x1800);
+            m.Hart.SetRegister(CounterRegister, 50);
+            m.Hart.WriteCsr(0x180, (8UL << 60) | (Root >> 12));
+            m.Hart.Mode = PrivilegeMode.Supervisor;
+            Run(m.Hart, CodeBase + 32, jit: i == 1);
+            results[i] = (m.X(5), m.X(6), m.Read64(First + 4088), m.Read64(Second), m.Hart.InstructionsRetired);
+            Assert.Equal(0x5a5a_5a5a_5a5a_5a5aUL, m.Read64(First + 4096));
+        }
+
+        Assert.Equal(results[0], results[1]);
+    }
+
+    [Fact]
     public void The_scan_takes_only_instructions_that_have_run_but_always_its_seed()
     {
         uint[] code =
