@@ -128,8 +128,23 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         }
 
         using var done = new ManualResetEventSlim();
-        Post(done.Set);
+        Post(Check);
         return done.Wait(timeout);
+
+        // The loop takes guest frames and posted actions from two queues, frames first: a frame sent just before this
+        // call can arrive after the loop finished its frames and before it runs the actions, so the check waits until
+        // the frame queue is empty when it runs (a frame the loop has taken is handled before it gets to the actions).
+        void Check()
+        {
+            if (_frames.IsEmpty)
+            {
+                done.Set();
+            }
+            else
+            {
+                Post(Check);
+            }
+        }
     }
 
     /// <summary>Wakes the loop so it re-reads the clock (tests that advance a fake clock call this).</summary>
