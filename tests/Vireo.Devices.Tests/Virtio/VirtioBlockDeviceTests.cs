@@ -349,7 +349,7 @@ public sealed class VirtioBlockDeviceTests
     [InlineData(600ul * 1024)]
     public void LargeWrite_IsWrittenInTwoHalvesAtTheRightOffsets(ulong? failingOffset)
     {
-        // 640 KiB in 4 KiB buffers: over the parallel size, so the first half goes to another I/O thread.
+        // 640 KiB in 4 KiB buffers: over the parallel-write size, so the first half goes to another I/O thread.
         const int Buffers = 160;
         using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
         TestQueue queue = driver.Start(Features, 256, 1)[0];
@@ -387,9 +387,9 @@ public sealed class VirtioBlockDeviceTests
     [InlineData(null)]
     [InlineData(0ul)]
     [InlineData(600ul * 1024)]
-    public void LargeRead_IsReadInTwoHalvesIntoTheRightBuffers(ulong? failingOffset)
+    public void LargeRead_IsReadIntoTheRightScatteredBuffers(ulong? failingOffset)
     {
-        // 640 KiB into 4 KiB buffers: over the parallel size, so the first half is read on another I/O thread.
+        // 640 KiB into 4 KiB buffers, in an order unlike the disk's; a failure anywhere fails the request.
         const int Buffers = 160;
         using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
         TestQueue queue = driver.Start(Features, 256, 1)[0];

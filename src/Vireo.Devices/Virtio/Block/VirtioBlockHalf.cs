@@ -5,8 +5,8 @@ using Vireo.Storage;
 namespace Vireo.Devices.Virtio.Block;
 
 /// <summary>
-/// The first half of a large read or write that <see cref="VirtioBlockDevice"/> hands to its I/O threads while the
-/// serving thread moves the second. Reused by its request slot: no allocation per request.
+/// The first half of a large write that <see cref="VirtioBlockDevice"/> hands to its I/O threads while the serving
+/// thread writes the second. Reused by its request slot: no allocation per request.
 /// </summary>
 internal sealed class VirtioBlockHalf : IThreadPoolWorkItem
 {
@@ -17,20 +17,15 @@ internal sealed class VirtioBlockHalf : IThreadPoolWorkItem
     private IoSegment[]? _segments;
     private int _count;
     private ulong _offset;
-    private bool _write;
     private ExceptionDispatchInfo? _error;
 
-    /// <summary>
-    /// Starts moving the first <paramref name="count"/> of <paramref name="segments"/> at <paramref name="offset"/> (a
-    /// write when <paramref name="write"/>, else a read) on <paramref name="threads"/>.
-    /// </summary>
-    public void Start(DedicatedWorkerPool threads, IBlockDevice disk, ulong offset, IoSegment[] segments, int count, bool write)
+    /// <summary>Starts writing the first <paramref name="count"/> of <paramref name="segments"/> at <paramref name="offset"/> on <paramref name="threads"/>.</summary>
+    public void Start(DedicatedWorkerPool threads, IBlockDevice disk, ulong offset, IoSegment[] segments, int count)
     {
         _disk = disk;
         _offset = offset;
         _segments = segments;
         _count = count;
-        _write = write;
         _error = null;
         _done.Reset();
         threads.Queue(this);
@@ -47,14 +42,7 @@ internal sealed class VirtioBlockHalf : IThreadPoolWorkItem
     {
         try
         {
-            if (_write)
-            {
-                _disk!.WriteGathered(_offset, _segments.AsSpan(0, _count));
-            }
-            else
-            {
-                _disk!.ReadScattered(_offset, _segments.AsSpan(0, _count));
-            }
+            _disk!.WriteGathered(_offset, _segments.AsSpan(0, _count));
         }
         catch (Exception e)
         {
