@@ -128,7 +128,9 @@ internal sealed unsafe partial class Hart
         else
         {
             // The instruction's upper half is on the next page: decode it every time, without caching. When the
-            // execute TLB maps that page (it has run before), its first halfword is read straight from RAM.
+            // execute TLB maps that page (it has run before), its first halfword is read straight from RAM. The slot
+            // keeps its stub but records the length, which marks it as run for the JIT (see JitPageState.SnapshotExecuted).
+            d->Length = 4;
             ulong upper = s->Pc + 2;
             ulong* entry = ExecTlbHit(s, upper);
             ushort high;
@@ -175,6 +177,18 @@ internal sealed unsafe partial class Hart
         return d->Handler(hart, s, d);
     }
 
+    /// <summary>
+    /// A region's instruction that straddles into a next page which no longer holds what it was compiled with: publishes
+    /// the count and pc and runs it the interpreter's way (decoded afresh through the scratch slot); returns the slot that
+    /// follows, where the run loop continues.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static DecodedInstruction* RegionStraddle(Hart hart, HartState* s, long retired, ulong pc)
+    {
+        PublishRegion(s, retired, pc);
+        return DecodeStub(hart, s, &s->Scratch);
+    }
+
     /// <summary>What a region publishes before a handler runs: its count (retired, and taken off the budget) and the pc.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PublishRegion(HartState* s, long retired, ulong pc)
@@ -182,6 +196,16 @@ internal sealed unsafe partial class Hart
         s->ExtraRetired += retired;
         s->BlockLimit -= retired;
         s->Pc = pc;
+    }
+
+    /// <summary>
+    /// The first halfword of the page at <paramref name="virtualAddress"/> (page-aligned) when the execute TLB maps it
+    /// for the current privilege, else -1: what a compiled instruction straddling into that page checks it still reads.
+    /// </summary>
+    internal static int UpperHalfAt(HartState* s, ulong virtualAddress)
+    {
+        ulong* entry = ExecTlbHit(s, virtualAddress);
+        return entry == null ? -1 : Unsafe.ReadUnaligned<ushort>(s->RamPointer + (entry[2] << 12));
     }
 
     /// <summary>Reads 16 instruction bits at <paramref name="virtualAddress"/>, raising the fetch fault if any.</summary>

@@ -23,6 +23,8 @@ internal sealed unsafe partial class RegionEmitter
     private static readonly MethodInfo s_regionCall = typeof(Hart).GetMethod(nameof(Hart.RegionCall), BindingFlags.Static | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_regionCallAndLeave = typeof(Hart).GetMethod(nameof(Hart.RegionCallAndLeave), BindingFlags.Static | BindingFlags.NonPublic)!;
     private static readonly MethodInfo s_exitToInterpreter = typeof(Hart).GetMethod(nameof(Hart.CountExitToInterpreter), BindingFlags.Static | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_upperHalfAt = typeof(Hart).GetMethod(nameof(Hart.UpperHalfAt), BindingFlags.Static | BindingFlags.NonPublic)!;
+    private static readonly MethodInfo s_regionStraddle = typeof(Hart).GetMethod(nameof(Hart.RegionStraddle), BindingFlags.Static | BindingFlags.NonPublic)!;
 
     /// <summary>
     /// Byte offset of the 16-bit entry number in a slot that enters a region (its <see cref="DecodedInstruction.Rd"/>
@@ -126,6 +128,11 @@ internal sealed unsafe partial class RegionEmitter
 
             _il.MarkLabel(_labels[i]);
             uncountedAt[i] = _uncounted;
+            if (instruction.StraddleUpper >= 0)
+            {
+                EmitStraddleCheck(instruction);
+            }
+
             _uncounted++;
             bool fallsThrough = EmitInstruction(instruction, i);
             if (fallsThrough)
@@ -439,6 +446,35 @@ internal sealed unsafe partial class RegionEmitter
     {
         _il.Emit(OpCodes.Ldc_I8, (long)value);
         _il.Emit(OpCodes.Conv_U);
+    }
+
+    /// <summary>
+    /// Before an instruction that continues on the next page: unless the execute TLB still maps that page with the
+    /// upper half the region was compiled with, the interpreter runs it, decoding it afresh (the next page's mapping or
+    /// code may have changed since), and the region leaves with the slot that follows. Not through the instruction's own
+    /// slot: that may be this region's entry.
+    /// </summary>
+    private void EmitStraddleCheck(RegionInstruction instruction)
+    {
+        Label same = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        PushPc((long)GuestRam.PageSize);
+        _il.Emit(OpCodes.Call, s_upperHalfAt);
+        _il.Emit(OpCodes.Ldc_I4, instruction.StraddleUpper);
+        _il.Emit(OpCodes.Beq, same);
+
+        // This path counts the instruction (the interpreter runs it); the checked path has not folded anything.
+        int uncounted = _uncounted;
+        _uncounted++;
+        FoldCount();
+        _il.Emit(OpCodes.Ldarg_0);
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldloc, _pending);
+        PushPc(instruction.Offset);
+        _il.Emit(OpCodes.Call, s_regionStraddle);
+        _il.Emit(OpCodes.Ret);
+        _uncounted = uncounted;
+        _il.MarkLabel(same);
     }
 
     /// <summary>

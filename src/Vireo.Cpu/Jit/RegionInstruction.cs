@@ -13,6 +13,12 @@ internal struct RegionInstruction
 
     public JitOp Op;
 
+    /// <summary>
+    /// For a 4-byte instruction in the page's last halfword: its upper half, read from the next page when the region
+    /// was asked for; the region checks that page still holds it before running the instruction. -1 otherwise.
+    /// </summary>
+    public int StraddleUpper;
+
     /// <summary>Offset of the instruction that follows in memory.</summary>
     public readonly int FallThrough => Offset + Decoded.Length;
 

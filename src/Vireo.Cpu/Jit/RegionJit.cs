@@ -148,7 +148,8 @@ internal sealed unsafe class RegionJit
 
         state.Seeds.Add(seed);
         state.CompilePending = true;
-        var request = new CompileRequest(this, page, ramPage, after, seed, code, JitPageState.SnapshotEntries(page), state.SnapshotExecuted(page));
+        var request = new CompileRequest(
+            this, page, ramPage, after, seed, code, JitPageState.SnapshotEntries(page), state.SnapshotExecuted(page), Hart.UpperHalfAt(s, pageBase + GuestRam.PageSize));
         if (_options.Synchronous)
         {
             CompileAndPost(request);
@@ -162,7 +163,7 @@ internal sealed unsafe class RegionJit
 
     private CompiledRegion? Compile(CompileRequest request)
     {
-        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions, request.Entries, request.Executed);
+        Region? region = RegionScanner.Scan(request.Code, request.Seed, _options.MaxRegionInstructions, request.Entries, request.Executed, request.NextPageHalfword);
         if (region is null)
         {
             return null;

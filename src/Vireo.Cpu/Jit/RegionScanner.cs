@@ -18,7 +18,14 @@ internal static unsafe class RegionScanner
     /// set in <paramref name="installedEntries"/> (see <see cref="JitPageState.SnapshotEntries"/>); null when nothing there
     /// can be compiled.
     /// </summary>
-    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions, ulong[] installedEntries, ulong[]? executed = null)
+    /// <param name="page">The page's bytes.</param>
+    /// <param name="seed">Where the region starts.</param>
+    /// <param name="maxInstructions">The size limit.</param>
+    /// <param name="installedEntries">Entries of regions already installed (see <see cref="JitPageState.SnapshotEntries"/>).</param>
+    /// <param name="executed">Instructions that have run (see <see cref="JitPageState.SnapshotExecuted"/>); null for all.</param>
+    /// <param name="nextPageHalfword">The next page's first halfword as it was mapped when the region was asked for, or -1:
+    /// with it, an instruction in the last halfword that continues there is compiled (behind a check that it still does).</param>
+    public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions, ulong[] installedEntries, ulong[]? executed = null, int nextPageHalfword = -1)
     {
         var found = new Dictionary<int, RegionInstruction>();
         var queue = new Queue<int>();
@@ -33,7 +40,7 @@ internal static unsafe class RegionScanner
                 continue;
             }
 
-            if (!TryDecode(page, offset, out RegionInstruction instruction))
+            if (!TryDecode(page, offset, nextPageHalfword, out RegionInstruction instruction))
             {
                 continue;
             }
@@ -80,10 +87,11 @@ internal static unsafe class RegionScanner
         return new Region(seed, sorted);
     }
 
-    private static bool TryDecode(ReadOnlySpan<byte> page, int offset, out RegionInstruction instruction)
+    private static bool TryDecode(ReadOnlySpan<byte> page, int offset, int nextPageHalfword, out RegionInstruction instruction)
     {
         instruction = default;
         instruction.Offset = offset;
+        instruction.StraddleUpper = -1;
         ushort low = BinaryPrimitives.ReadUInt16LittleEndian(page[offset..]);
         DecodedInstruction decoded = default;
         if ((low & 3) != 3)
@@ -94,9 +102,15 @@ internal static unsafe class RegionScanner
         {
             Decoder.Decode(BinaryPrimitives.ReadUInt32LittleEndian(page[offset..]), &decoded, offset);
         }
+        else if (nextPageHalfword >= 0)
+        {
+            // Straddles the page end: compiled with the upper half the next page held, which the region checks first.
+            Decoder.Decode(low | ((uint)nextPageHalfword << 16), &decoded, offset);
+            instruction.StraddleUpper = nextPageHalfword;
+        }
         else
         {
-            // Straddles the page end: the interpreter decodes it afresh each time.
+            // Straddles the page end and the next page was not mapped: the interpreter decodes it afresh each time.
             return false;
         }
 
