@@ -37,6 +37,7 @@ public sealed class NetworkForwardTests
             dd if=/dev/urandom of=/tmp/out bs=1k count={NcLength / 1024} 2>/dev/null
             echo "out-hash $(sha256sum < /tmp/out)"
             nc 10.0.2.2 {sinkPort} </tmp/out >/dev/null || exit 3
+            echo "out-sent"
             wait $listener
             echo "in-hash $(sha256sum < /tmp/in)"
             """);
