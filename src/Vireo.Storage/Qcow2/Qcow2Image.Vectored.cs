@@ -128,10 +128,12 @@ public sealed partial class Qcow2Image
 
     /// <summary>
     /// A write of whole clusters none of which has a host cluster yet (an image being filled for the first time): the
-    /// clusters are allocated together (the reservations hand them out in file order, so they are normally
-    /// contiguous), the guest's buffers go to them with one pwritev per host-contiguous run, and then their L2 entries
-    /// are written, one write per run of entries. The cluster-by-cluster path copied every cluster twice and made two
-    /// host writes per cluster. False, having changed nothing, when the range does not qualify.
+    /// clusters are allocated together under the exclusive lock (the reservations hand them out in file order, so they
+    /// are normally contiguous); the guest's buffers then go to them without the lock, one pwritev per host-contiguous
+    /// run, so the two halves of a large request (and other requests) copy in parallel; last, under the lock again,
+    /// their L2 entries are written, one write per run of entries. Until then the range is in flight: other writers of
+    /// it wait, readers see its old contents. The cluster-by-cluster path copied every cluster twice and made two host
+    /// writes per cluster. False, having changed nothing, when the range does not qualify.
     /// </summary>
     private bool TryWriteFreshClusters(ulong offset, ulong total, ReadOnlySpan<IoSegment> segments)
     {
@@ -142,14 +144,59 @@ public sealed partial class Qcow2Image
         }
 
         Span<ulong> hosts = stackalloc ulong[(int)count];
-        IoSegment[] part = ArrayPool<IoSegment>.Shared.Rent(segments.Length + (int)count);
-        _lock.EnterWriteLock();
+        if (!TryAllocateFresh(offset, total, hosts))
+        {
+            return false;
+        }
+
+        bool written = false;
         try
         {
-            // Only clusters with nothing to copy or release: unallocated or plain zero (the guest overwrites all of them).
-            for (ulong i = 0; i < count; i++)
+            WriteFreshData(hosts, segments);
+            written = true;
+        }
+        finally
+        {
+            _lock.EnterWriteLock();
+            try
             {
-                ulong entry = LookupEntry(offset + (i << _clusterBits));
+                if (written)
+                {
+                    SetFreshL2Entries(offset, hosts);
+                    FreshClusterWrites++;
+                }
+                else
+                {
+                    // Nothing points at them yet: give them back rather than leak them.
+                    foreach (ulong host in hosts)
+                    {
+                        ReleaseCluster(host >> _clusterBits);
+                    }
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+                RemoveFreshInFlight(offset);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Under the exclusive lock: checks that every cluster of the range is unallocated or plain zero (nothing to copy or
+    /// release, the guest overwrites all of them), allocates their L2 tables and then their data clusters into
+    /// <paramref name="hosts"/>, and marks the range in flight. False, having changed nothing, when a cluster has data.
+    /// </summary>
+    private bool TryAllocateFresh(ulong offset, ulong total, Span<ulong> hosts)
+    {
+        EnterWriteLockClearOf(offset, total);
+        try
+        {
+            for (int i = 0; i < hosts.Length; i++)
+            {
+                ulong entry = LookupEntry(offset + ((ulong)i << _clusterBits));
                 if ((entry & (Qcow2Entry.OffsetMask | Qcow2Entry.Compressed)) != 0)
                 {
                     return false;
@@ -157,17 +204,32 @@ public sealed partial class Qcow2Image
             }
 
             // The L2 tables first (a new one takes a cluster), so the data clusters that follow are contiguous.
-            for (ulong i = 0; i < count; i++)
+            for (int i = 0; i < hosts.Length; i++)
             {
-                GetL2ForWrite(offset + (i << _clusterBits));
+                GetL2ForWrite(offset + ((ulong)i << _clusterBits));
             }
 
             for (int i = 0; i < hosts.Length; i++)
             {
                 hosts[i] = AllocateCluster() << _clusterBits;
+                _fileLength = Math.Max(_fileLength, hosts[i] + _clusterSize);
             }
 
-            // Data before the entries that point at it.
+            AddFreshInFlight(offset, total);
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Writes the request's buffers to its fresh clusters: one pwritev per host-contiguous run. No lock held.</summary>
+    private void WriteFreshData(ReadOnlySpan<ulong> hosts, ReadOnlySpan<IoSegment> segments)
+    {
+        IoSegment[] part = ArrayPool<IoSegment>.Shared.Rent(segments.Length + hosts.Length);
+        try
+        {
             var cursor = new SegmentCursor(segments);
             for (int first = 0; first < hosts.Length;)
             {
@@ -179,17 +241,11 @@ public sealed partial class Qcow2Image
 
                 int taken = cursor.Take(run << _clusterBits, part);
                 _file.WriteGathered(hosts[first], part.AsSpan(0, taken));
-                _fileLength = Math.Max(_fileLength, hosts[first] + ((ulong)run << _clusterBits));
                 first += run;
             }
-
-            SetFreshL2Entries(offset, hosts);
-            FreshClusterWrites++;
-            return true;
         }
         finally
         {
-            _lock.ExitWriteLock();
             ArrayPool<IoSegment>.Shared.Return(part);
         }
     }

@@ -11,7 +11,9 @@ namespace Vireo.Storage.Qcow2;
 /// <remarks>
 /// <para>Concurrency: a reader-writer lock. Reads and writes into clusters that are already allocated take it
 /// shared and run in parallel; anything that changes metadata (allocation, discard, zeroing) takes it exclusive,
-/// so a cluster can never be freed and reused while a request still uses its old mapping.</para>
+/// so a cluster can never be freed and reused while a request still uses its old mapping. A write filling fresh
+/// clusters holds it exclusive only to allocate them and to set their entries, not while its data is copied; meanwhile
+/// its range is "in flight" and other writers of that range wait.</para>
 /// <para>Crash safety: metadata is written through (no dirty cache). A new cluster's refcount is made durable
 /// (fsync) before any L2 or L1 entry points at it, its data is written before the L2 entry, a new L2 table before
 /// the L1 entry, and freed clusters are unlinked before their refcount drops. A crash can leak clusters, never
@@ -215,7 +217,7 @@ public sealed partial class Qcow2Image : IBlockDevice
             return;
         }
 
-        _lock.EnterWriteLock();
+        EnterWriteLockClearOf(offset, (ulong)source.Length);
         try
         {
             while (!source.IsEmpty)
@@ -264,7 +266,7 @@ public sealed partial class Qcow2Image : IBlockDevice
     {
         CheckWritable();
         CheckRange(offset, length);
-        _lock.EnterWriteLock();
+        EnterWriteLockClearOf(offset, length);
         byte[] zeroes = ArrayPool<byte>.Shared.Rent((int)_clusterSize);
         try
         {
