@@ -166,6 +166,9 @@ internal sealed unsafe partial class ImageFile : IDisposable
     /// <summary>Writeback starts handed to the host so far (tests).</summary>
     internal long WritebackStarts => _writeBehind?.Started ?? 0;
 
+    /// <summary>Chunks of scattered writes whose writeback was left to the flush (tests).</summary>
+    internal long WritebackSkips => _writeBehind?.Skipped ?? 0;
+
     /// <inheritdoc/>
     public void Dispose()
     {

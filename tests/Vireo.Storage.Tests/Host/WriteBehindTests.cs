@@ -39,6 +39,38 @@ public sealed class WriteBehindTests
     }
 
     [Fact]
+    public void Scattered_writes_leave_their_writeback_to_the_flush()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("image");
+        File.WriteAllBytes(path, []);
+        using ImageFile file = ImageFile.Open(path, readOnly: false, DiskCacheMode.Writeback);
+        byte[] page = new byte[4096];
+        new Random(4).NextBytes(page);
+
+        // A chunk of 4 KiB writes, one per 16 KiB (spread over four times its size): skipped, not started.
+        ulong pages = (ulong)WriteBehind.ChunkBytes / 4096;
+        for (ulong i = 0; i < pages; i++)
+        {
+            file.Write(i * 16384, page);
+        }
+
+        Assert.Equal(1, file.WritebackSkips);
+
+        // A chunk of the same writes one per 8 KiB (twice its size) still counts as a stream: started.
+        for (ulong i = 0; i < pages; i++)
+        {
+            file.Write((1UL << 30) + (i * 8192), page);
+        }
+
+        WaitUntil(() => file.WritebackStarts >= 1);
+        Assert.Equal(1, file.WritebackSkips);
+        byte[] back = new byte[4096];
+        file.Read(16384 * 7, back);
+        Assert.Equal(page, back);
+    }
+
+    [Fact]
     public void Starting_writeback_takes_a_real_file_and_refuses_a_closed_one_without_throwing()
     {
         using var dir = new TempDirectory();
