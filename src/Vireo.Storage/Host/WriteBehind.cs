@@ -23,15 +23,22 @@ internal sealed class WriteBehind : IThreadPoolWorkItem, IDisposable
     public const long ChunkBytes = 4 << 20;
 
     /// <summary>
-    /// A chunk whose writes spread over more than this many times their size is scattered, and its writeback is not
-    /// started early.
+    /// A chunk of small writes (see <see cref="SmallWriteBytes"/>) spread over more than this many times their size is
+    /// scattered, and its writeback is not started early.
     /// </summary>
     public const long SparseFactor = 2;
+
+    /// <summary>
+    /// Only a chunk of writes averaging less than this is taken for scattered: a stream into a qcow2 image also writes
+    /// its small metadata far from its data, which widens the range without making the stream random.
+    /// </summary>
+    public const long SmallWriteBytes = 64 << 10;
 
     private readonly SafeFileHandle _handle;
     private readonly DedicatedWorkerPool _thread = new("vireo write-behind", 1);
     private readonly Lock _gate = new();
     private long _pendingBytes;
+    private long _pendingWrites;
     private long _start = long.MaxValue;
     private long _end;
     private long _queuedStart;
@@ -58,12 +65,13 @@ internal sealed class WriteBehind : IThreadPoolWorkItem, IDisposable
             _start = Math.Min(_start, (long)offset);
             _end = Math.Max(_end, (long)(offset + length));
             _pendingBytes += (long)length;
+            _pendingWrites++;
             if (_pendingBytes < ChunkBytes || _disposed)
             {
                 return;
             }
 
-            if (_end - _start > SparseFactor * _pendingBytes)
+            if (_end - _start > SparseFactor * _pendingBytes && _pendingBytes < _pendingWrites * SmallWriteBytes)
             {
                 // Scattered writes (random I/O): their pages are left to the flush, which writes them together with
                 // the neighbours dirtied meanwhile and once however often they were rewritten (compare-qemu-disk's
@@ -85,6 +93,7 @@ internal sealed class WriteBehind : IThreadPoolWorkItem, IDisposable
             }
 
             _pendingBytes = 0;
+            _pendingWrites = 0;
             _start = long.MaxValue;
             _end = 0;
         }

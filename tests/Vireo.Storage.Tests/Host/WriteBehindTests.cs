@@ -65,6 +65,17 @@ public sealed class WriteBehindTests
 
         WaitUntil(() => file.WritebackStarts >= 1);
         Assert.Equal(1, file.WritebackSkips);
+
+        // A stream of 1 MiB writes with a small write far away (a qcow2 image's metadata) is still a stream.
+        byte[] block = new byte[1 << 20];
+        file.Write(4096, page);
+        for (ulong i = 0; i < 4; i++)
+        {
+            file.Write((2UL << 30) + (i << 20), block);
+        }
+
+        WaitUntil(() => file.WritebackStarts >= 2);
+        Assert.Equal(1, file.WritebackSkips);
         byte[] back = new byte[4096];
         file.Read(16384 * 7, back);
         Assert.Equal(page, back);
