@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Vireo.Core.Bus;
-using Vireo.Core.Memory;
-using Vireo.Core.Timing;
 using Vireo.Cpu;
 using Vireo.Cpu.Interpreter;
 
@@ -15,10 +12,7 @@ namespace Vireo.Benchmarks.Cpu;
 [MemoryDiagnoser]
 public class InterpreterBenchmarks : IDisposable
 {
-    private const ulong RamBase = 0x8000_0000;
-
-    private GuestRam? _ram;
-    private IHart? _hart;
+    private GuestLoop? _loop;
 
     [GlobalSetup(Target = nameof(Integer))]
     public void SetupInteger() => Setup(GuestPrograms.Integer());
@@ -43,34 +37,15 @@ public class InterpreterBenchmarks : IDisposable
 
     private void Setup((uint[] Code, long Instructions) program)
     {
-        _ram = new GuestRam(RamBase, 16 << 20);
-        var bus = new PhysicalBus(_ram);
-        var exit = new ExitDevice();
-        bus.Map(0x10_0000, exit);
-        var environment = new CpuEnvironment(bus, new MachineClock()) { ResetVector = RamBase };
-        _hart = new InterpreterEngine().CreateHart(0, environment);
-        exit.Hart = _hart;
-        byte[] image = new byte[program.Code.Length * 4];
-        Buffer.BlockCopy(program.Code, 0, image, 0, image.Length);
-        _ram.TryWrite(RamBase, image);
+        _loop = new GuestLoop(new InterpreterEngine(), program.Code);
     }
 
-    private void RunLoop()
-    {
-        IHart hart = _hart!;
-        for (int i = 1; i < 32; i++)
-        {
-            hart.SetRegister(i, 0);
-        }
-
-        hart.Pc = RamBase;
-        hart.Run();
-    }
+    private void RunLoop() => _loop!.Run();
 
     [GlobalCleanup]
     public void Dispose()
     {
-        _ram?.Dispose();
+        _loop?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

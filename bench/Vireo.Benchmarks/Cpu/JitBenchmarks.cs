@@ -1,8 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Vireo.Core.Bus;
-using Vireo.Core.Memory;
-using Vireo.Core.Timing;
-using Vireo.Cpu;
 using Vireo.Cpu.Jit;
 
 namespace Vireo.Benchmarks.Cpu;
@@ -15,10 +11,7 @@ namespace Vireo.Benchmarks.Cpu;
 [MemoryDiagnoser]
 public class JitBenchmarks : IDisposable
 {
-    private const ulong RamBase = 0x8000_0000;
-
-    private GuestRam? _ram;
-    private IHart? _hart;
+    private GuestLoop? _loop;
 
     [GlobalSetup(Target = nameof(Integer))]
     public void SetupInteger() => Setup(GuestPrograms.Integer());
@@ -36,38 +29,19 @@ public class JitBenchmarks : IDisposable
 
     private void Setup((uint[] Code, long Instructions) program)
     {
-        _ram = new GuestRam(RamBase, 16 << 20);
-        var bus = new PhysicalBus(_ram);
-        var exit = new ExitDevice();
-        bus.Map(0x10_0000, exit);
-        var environment = new CpuEnvironment(bus, new MachineClock()) { ResetVector = RamBase };
-        _hart = new JitEngine(new JitOptions { Threshold = 0, Synchronous = true }).CreateHart(0, environment);
-        exit.Hart = _hart;
-        byte[] image = new byte[program.Code.Length * 4];
-        Buffer.BlockCopy(program.Code, 0, image, 0, image.Length);
-        _ram.TryWrite(RamBase, image);
+        _loop = new GuestLoop(new JitEngine(new JitOptions { Threshold = 0, Synchronous = true }), program.Code);
 
         // Once through, so the regions are compiled (and installed) before the measured runs.
-        RunLoop();
-        RunLoop();
+        _loop.Run();
+        _loop.Run();
     }
 
-    private void RunLoop()
-    {
-        IHart hart = _hart!;
-        for (int i = 1; i < 32; i++)
-        {
-            hart.SetRegister(i, 0);
-        }
-
-        hart.Pc = RamBase;
-        hart.Run();
-    }
+    private void RunLoop() => _loop!.Run();
 
     [GlobalCleanup]
     public void Dispose()
     {
-        _ram?.Dispose();
+        _loop?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Vireo.Core.Bus;
-using Vireo.Core.Memory;
-using Vireo.Core.Timing;
 using Vireo.Cpu;
 using Vireo.Cpu.Interpreter;
 
@@ -22,20 +19,13 @@ internal static class MipsProbe
             ("branchy", GuestPrograms.Branchy()),
         })
         {
-            using var ram = new GuestRam(0x8000_0000, 16 << 20);
-            var bus = new PhysicalBus(ram);
-            var exit = new ExitDevice();
-            bus.Map(0x10_0000, exit);
-            IHart hart = new InterpreterEngine().CreateHart(0, new CpuEnvironment(bus, new MachineClock()));
-            exit.Hart = hart;
-            byte[] image = new byte[program.Code.Length * 4];
-            Buffer.BlockCopy(program.Code, 0, image, 0, image.Length);
-            ram.TryWrite(0x8000_0000, image);
+            using var loop = new GuestLoop(new InterpreterEngine(), program.Code);
+            IHart hart = loop.Hart;
             double bestWall = 0;
             double bestCpu = 0;
             for (int round = 0; round < 5; round++)
             {
-                hart.Pc = 0x8000_0000;
+                hart.Pc = GuestLoop.RamBase;
                 TimeSpan cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
                 long start = Stopwatch.GetTimestamp();
                 hart.Run();

@@ -422,11 +422,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, _result);
 
         // A computed jump into the page (a switch, an unrolled loop entered part-way) may land in interpreted code.
-        _il.Emit(OpCodes.Ldloc, _result);
-        _il.Emit(OpCodes.Ldc_I4, s_entryMarkOffset);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ldind_U1);
-        _il.Emit(OpCodes.Ldc_I4, (int)DecodedInstruction.RegionEntryMark);
+        PushResultEntryMark();
         _il.Emit(OpCodes.Beq, _exitToSlot);
         _il.Emit(OpCodes.Ldarg_1);
         _il.Emit(OpCodes.Ldloc, _result);

@@ -486,11 +486,7 @@ internal sealed unsafe partial class RegionEmitter
     private void ChainOrReturnResult()
     {
         Label toRunLoop = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldloc, _result);
-        _il.Emit(OpCodes.Ldc_I4, s_entryMarkOffset);
-        _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ldind_U1);
-        _il.Emit(OpCodes.Ldc_I4, (int)DecodedInstruction.RegionEntryMark);
+        PushResultEntryMark();
         _il.Emit(OpCodes.Bne_Un, toRunLoop);
         LoadField(_layout.BlockLimit);
         LoadField(_layout.BlockExecuted);
@@ -517,6 +513,19 @@ internal sealed unsafe partial class RegionEmitter
         _il.MarkLabel(toRunLoop);
         _il.Emit(OpCodes.Ldloc, _result);
         _il.Emit(OpCodes.Ret);
+    }
+
+    /// <summary>
+    /// Pushes the result slot's entry-mark byte and <see cref="DecodedInstruction.RegionEntryMark"/>, for a branch on
+    /// whether that slot enters a region.
+    /// </summary>
+    private void PushResultEntryMark()
+    {
+        _il.Emit(OpCodes.Ldloc, _result);
+        _il.Emit(OpCodes.Ldc_I4, s_entryMarkOffset);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Ldind_U1);
+        _il.Emit(OpCodes.Ldc_I4, (int)DecodedInstruction.RegionEntryMark);
     }
 
     /// <summary>Pushes x<paramref name="index"/> (x0 reads as the constant 0).</summary>
