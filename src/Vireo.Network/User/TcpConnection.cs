@@ -332,6 +332,13 @@ internal sealed class TcpConnection
         {
             ReceiveData(h.Sequence, data, h.Has(TcpFlags.Fin));
         }
+        else if (h.Sequence != _rcvNxt)
+        {
+            // An unacceptable segment is answered with an ACK (RFC 9293 3.10.7.4). Zero-window probes and keepalives
+            // are exactly that (sequence rcvNxt - 1): left unanswered, a guest whose window update was lost waits in
+            // its persist timer's backoff, and an idle connection's keepalives kill it.
+            _ackPending = true;
+        }
 
         RequestFlush();
     }
@@ -549,6 +556,12 @@ internal sealed class TcpConnection
         if (_owner.EmitTcp(this, _sndNxt, _rcvNxt, TcpFlags.Ack, WindowField(), 0, 0))
         {
             _ackPending = false;
+        }
+        else
+        {
+            // The guest's NIC had no room: the tick retries. Waiting for the guest's next segment instead could
+            // wait for good when this ACK was a window update the guest needs before it sends again.
+            _guestBusy = true;
         }
     }
 

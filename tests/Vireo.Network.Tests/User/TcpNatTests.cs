@@ -95,6 +95,56 @@ public sealed class TcpNatTests : IDisposable
     }
 
     [Fact]
+    public void Zero_window_probes_and_keepalives_from_the_guest_are_acknowledged()
+    {
+        using var net = new UserNetHarness();
+        (uint iss, Socket host) = Connect(net);
+        using (host)
+        {
+            net.Send(Data(1001, iss + 1, "abc"));
+            Assert.Equal("abc", ReadExactly(host, 3));
+            (TcpHeader ack, _) = net.ExpectTcp((t, d) => d.Length == 0);
+            Assert.Equal(1004u, ack.Acknowledgment);
+
+            // Linux probes a zero window, and keeps an idle connection alive, with an empty segment one byte below the
+            // next sequence number: the answer is an ACK carrying the current window.
+            net.Send(Data(1003, iss + 1, ""));
+            (TcpHeader answer, byte[] data) = net.ExpectTcp();
+            Assert.Empty(data);
+            Assert.Equal(TcpFlags.Ack, answer.Flags);
+            Assert.Equal(1004u, answer.Acknowledgment);
+            Assert.True(answer.Window > 0);
+
+            // A plain ACK at the right sequence number is not answered (no ACK ping-pong).
+            net.Send(Data(1004, iss + 1, ""));
+            Assert.Null(net.NextTcp(null, 300));
+        }
+    }
+
+    [Fact]
+    public void Ack_refused_by_a_busy_guest_nic_is_resent_by_the_timer()
+    {
+        using var net = new UserNetHarness();
+        (uint iss, Socket host) = Connect(net);
+        using (host)
+        {
+            net.Guest.Busy = true;
+            net.Send(Data(1001, iss + 1, "hello", TcpFlags.Psh));
+            Assert.Equal("hello", ReadExactly(host, 5));
+            Assert.True(net.Backend.WaitIdle(TimeSpan.FromSeconds(5)));
+            Assert.Null(net.NextTcp(null, 100));
+
+            // The guest will not send again before it hears from us (this ACK may be the window update it waits
+            // for), so the retry cannot wait for a guest segment.
+            net.Guest.Busy = false;
+            net.Advance(TimeSpan.FromMilliseconds(50));
+            (TcpHeader ack, byte[] data) = net.ExpectTcp();
+            Assert.Empty(data);
+            Assert.Equal(1006u, ack.Acknowledgment);
+        }
+    }
+
+    [Fact]
     public void Close_from_guest_half_closes_the_host_socket()
     {
         using var net = new UserNetHarness();
