@@ -28,6 +28,12 @@ internal static partial class HostFile
     private const int EInval = 22;
     private const int EIntr = 4;
     private const int EWouldBlock = 11;
+
+    /// <summary>
+    /// <see cref="Exception.HResult"/> of the <see cref="IOException"/> for a file locked by another open, here and
+    /// in the base library's <see cref="File.OpenHandle"/> on Unix (the errno, EWOULDBLOCK).
+    /// </summary>
+    public const int LockConflict = EWouldBlock;
     private const uint SyncFileRangeWrite = 2;
 
     /// <summary>
@@ -137,9 +143,9 @@ internal static partial class HostFile
         {
             int errno = Marshal.GetLastPInvokeError();
             handle.Dispose();
-            throw new IOException(errno == EWouldBlock
-                ? $"'{path}' is in use by another process"
-                : $"cannot lock '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw errno == EWouldBlock
+                ? new IOException($"'{path}' is in use by another process", LockConflict)
+                : new IOException($"cannot lock '{path}': {Marshal.GetPInvokeErrorMessage(errno)}");
         }
 
         return handle;

@@ -29,6 +29,9 @@ internal sealed unsafe partial class ImageFile : IDisposable
 
     private const ulong AlignMask = DirectAlignment - 1;
 
+    /// <summary>How long an open waits for a lock held by a starting child process (see <see cref="OpenLocked"/>).</summary>
+    private const int LockRetryMs = 500;
+
     private readonly ReaderWriterLockSlim? _blockLock;
     private readonly WriteBehind? _writeBehind;
     private bool _disposed;
@@ -66,12 +69,12 @@ internal sealed unsafe partial class ImageFile : IDisposable
     {
         if (cache != DiskCacheMode.None)
         {
-            SafeFileHandle handle = File.OpenHandle(
-                path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
+            SafeFileHandle handle = OpenLocked(() => File.OpenHandle(
+                path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None));
             return new ImageFile(handle, cache, readOnly);
         }
 
-        var file = new ImageFile(HostFile.OpenDirect(path, readOnly), cache, readOnly);
+        var file = new ImageFile(OpenLocked(() => HostFile.OpenDirect(path, readOnly)), cache, readOnly);
         try
         {
             // Some file systems accept O_DIRECT at open time and refuse the first transfer (EINVAL): find out now,
@@ -89,6 +92,28 @@ internal sealed unsafe partial class ImageFile : IDisposable
         {
             file.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="open"/>, retrying for a moment while the file's lock is held. A process this one starts
+    /// holds the lock of every image open here from its fork to its exec (the descriptor is close-on-exec, the lock
+    /// belongs to the shared open file), so an image closed and reopened while a child starts can look in use for a
+    /// few milliseconds. Another VM that really has it open still gets the error, a moment later.
+    /// </summary>
+    private static SafeFileHandle OpenLocked(Func<SafeFileHandle> open)
+    {
+        long deadline = Environment.TickCount64 + LockRetryMs;
+        while (true)
+        {
+            try
+            {
+                return open();
+            }
+            catch (IOException e) when (e.HResult == HostFile.LockConflict && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(10);
+            }
         }
     }
 

@@ -197,6 +197,27 @@ public sealed class ImageFileTests
         Assert.ThrowsAny<IOException>(() => ImageFile.Open(path, readOnly: false, DiskCacheMode.Writeback));
     }
 
+    [Theory]
+    [InlineData(DiskCacheMode.None)]
+    [InlineData(DiskCacheMode.Writeback)]
+    public void AnOpenWaitsOutALockReleasedWithinMoments(DiskCacheMode cache)
+    {
+        // What a child process started between a close and a reopen does: hold the lock until its exec.
+        using var dir = new TempDirectory();
+        string path = dir.File("file");
+        File.WriteAllBytes(path, new byte[4096]);
+        ImageFile holder = ImageFile.Open(path, readOnly: false, DiskCacheMode.None);
+        var release = new Thread(() =>
+        {
+            Thread.Sleep(100);
+            holder.Dispose();
+        });
+        release.Start();
+        using ImageFile reopened = ImageFile.Open(path, readOnly: false, cache);
+        release.Join();
+        Assert.Equal(4096UL, reopened.Length);
+    }
+
     private static int OpenFlags(ImageFile file)
     {
         int fd = (int)file.Handle.DangerousGetHandle();
