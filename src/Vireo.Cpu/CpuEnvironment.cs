@@ -40,6 +40,14 @@ public sealed class CpuEnvironment
     /// </summary>
     public Action<int, string>? HartStuck { get; set; }
 
+    /// <summary>
+    /// Whether a hart in WFI spins for a short, adaptive window before it blocks (see
+    /// <see cref="Interpreter.HaltPolling"/>). Worth it while the host has a core to spare for the I/O threads whose
+    /// completions end the wait; a machine with as many harts as host cores should turn it off, as a spinning hart
+    /// would take the core those threads need.
+    /// </summary>
+    public bool HaltPolling { get; set; } = true;
+
     /// <summary>LR/SC reservations shared by the VM's harts.</summary>
     internal ReservationTable Reservations { get; } = new();
 

@@ -66,6 +66,7 @@ public sealed partial class VirtMachine : IDisposable
         {
             ResetVector = VirtMemoryMap.DramBase,
             HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, description), reboot: false),
+            HaltPolling = config.CpuCount < Environment.ProcessorCount,
         };
         _harts = new IHart[config.CpuCount];
         if (config.FirmwarePath is null)

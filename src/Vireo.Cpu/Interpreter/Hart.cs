@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Vireo.Core.Bus;
 using Vireo.Core.Memory;
@@ -40,6 +41,7 @@ internal sealed unsafe partial class Hart : IHart
     private readonly ReservationTable _reservations;
     private readonly Pmp _pmp = new();
     private readonly ManualResetEventSlim _wake = new(false, 1);
+    private readonly HaltPolling _haltPolling = new();
     private readonly Lock _runStateLock = new();
 
     /// <summary>Compiles hot code regions of this hart's decoded pages; null for the pure interpreter.</summary>
@@ -389,6 +391,9 @@ internal sealed unsafe partial class Hart : IHart
         s->BlockLimit = 0;
     }
 
+    /// <summary>This hart's WFI halt-polling state (diagnostics and tests).</summary>
+    internal HaltPolling HaltPolling => _haltPolling;
+
     /// <summary>Instructions retired including the current block's progress.</summary>
     internal ulong RetiredNow => _retired + (ulong)(State->BlockExecuted + State->ExtraRetired);
 
@@ -537,20 +542,58 @@ internal sealed unsafe partial class Hart : IHart
             timeout = TimeSpan.FromMilliseconds(100);
         }
 
+        long start = Stopwatch.GetTimestamp();
+        if (PollForWake(start, timeout))
+        {
+            _haltPolling.RecordPolled();
+            UpdateTimers();
+            return;
+        }
+
         _runState = HartRunState.Waiting;
-        WaitForWake(timeout);
+        TimeSpan left = timeout - Stopwatch.GetElapsedTime(start);
+        bool woken = WaitForWake(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         if (_runState == HartRunState.Waiting)
         {
             _runState = HartRunState.Started;
         }
 
+        _haltPolling.RecordBlocked(Stopwatch.GetTimestamp() - start, woken);
         UpdateTimers();
     }
 
-    private void WaitForWake(TimeSpan timeout)
+    /// <summary>
+    /// Spins for the halt-polling window (see <see cref="HaltPolling"/>), or until <paramref name="timeout"/> if that
+    /// is sooner; true when a wake-up came or the timeout passed meanwhile, so the hart need not block.
+    /// </summary>
+    private bool PollForWake(long start, TimeSpan timeout)
     {
-        _wake.Wait(timeout);
+        long window = _haltPolling.WindowTicks;
+        if (window == 0 || !_environment.HaltPolling)
+        {
+            return false;
+        }
+
+        long timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long end = start + Math.Min(window, timeoutTicks);
+        while (!_wake.IsSet)
+        {
+            if (Stopwatch.GetTimestamp() >= end)
+            {
+                return timeoutTicks <= window;
+            }
+
+            Thread.SpinWait(8);
+        }
+
+        return true;
+    }
+
+    private bool WaitForWake(TimeSpan timeout)
+    {
+        bool woken = _wake.Wait(timeout);
         _wake.Reset();
+        return woken;
     }
 
     /// <summary>Sets the privilege mode and the TLB tag salts that depend on it.</summary>

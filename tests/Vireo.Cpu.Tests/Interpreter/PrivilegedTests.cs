@@ -347,6 +347,30 @@ public sealed class PrivilegedTests : IDisposable
     }
 
     [Fact]
+    public void Wfi_woken_soon_after_parking_is_caught_while_halt_polling()
+    {
+        _m.Hart.WriteCsr(0x304, MipBits.Meip);
+        _m.Load(Base, Wfi, Addi(5, 5, 1), Jal(0, -8));
+        _m.Hart.Pc = Base;
+        var thread = new Thread(_m.Hart.Run);
+        thread.Start();
+        // Wake-ups microseconds after each WFI: the first ones block and open the window, later ones end the spin.
+        for (int i = 0; i < 200; i++)
+        {
+            ulong before = _m.X(5);
+            _m.Hart.SetPending(MipBits.Meip, true);
+            bool resumed = SpinWait.SpinUntil(() => _m.X(5) > before, TimeSpan.FromSeconds(5));
+            _m.Hart.SetPending(MipBits.Meip, false);
+            Assert.True(resumed, $"the hart did not resume from WFI {i}");
+        }
+
+        _m.Hart.RequestExit();
+        thread.Join();
+        Assert.True(_m.Hart.HaltPolling.Blocked > 0);
+        Assert.True(_m.Hart.HaltPolling.Polled > 0, $"no WFI ended while spinning ({_m.Hart.HaltPolling.Blocked} blocked)");
+    }
+
+    [Fact]
     public void A_late_exit_request_does_not_end_the_run_after_a_reset()
     {
         // The machine asks every hart to exit when the guest resets, possibly after a hart's Run already returned.
