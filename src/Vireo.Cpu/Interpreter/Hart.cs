@@ -583,7 +583,9 @@ internal sealed unsafe partial class Hart : IHart
                 return timeoutTicks <= window;
             }
 
-            Thread.SpinWait(8);
+            // Yield rather than pause: while another thread of this host core is runnable (another VM's hart, an I/O
+            // thread), it runs instead of the spin, as KVM stops polling when the core has other work.
+            Thread.Yield();
         }
 
         return true;
