@@ -391,6 +391,9 @@ internal sealed unsafe partial class Hart : IHart
         s->BlockLimit = 0;
     }
 
+    /// <summary>True from a WFI that found no interrupt pending until the hart resumes (tests; any thread).</summary>
+    internal bool IsWaitingForInterrupt => Volatile.Read(ref _waitingForInterrupt);
+
     /// <summary>This hart's WFI halt-polling state (diagnostics and tests).</summary>
     internal HaltPolling HaltPolling => _haltPolling;
 

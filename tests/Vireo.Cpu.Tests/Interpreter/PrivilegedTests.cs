@@ -357,6 +357,8 @@ public sealed class PrivilegedTests : IDisposable
         // Wake-ups microseconds after each WFI: the first ones block and open the window, later ones end the spin.
         for (int i = 0; i < 200; i++)
         {
+            // Wake it only once it sits in WFI again (the level was still high for the WFIs run meanwhile).
+            Assert.True(SpinWait.SpinUntil(() => _m.Hart.IsWaitingForInterrupt, TimeSpan.FromSeconds(5)));
             ulong before = _m.X(5);
             _m.Hart.SetPending(MipBits.Meip, true);
             bool resumed = SpinWait.SpinUntil(() => _m.X(5) > before, TimeSpan.FromSeconds(5));
