@@ -513,8 +513,12 @@ internal sealed class TcpConnection
             }
 
             // Zero window with data waiting and nothing in flight: probe so a lost window update cannot deadlock.
-            if (available > 0 && _sndWnd == 0 && _sndUna == _sndMax)
+            // "Nothing in flight" counts from _sndNxt, which a retransmission timeout rewinds to _sndUna: data sent
+            // before the window closed is then resent by the probes' answer, not by the timer, which stops (it would
+            // send nothing into the closed window and abort the connection after its retries).
+            if (available > 0 && _sndWnd == 0 && _sndNxt == _sndUna)
             {
+                _rtoDeadline = 0;
                 if (_persistDeadline == 0)
                 {
                     _persistInterval = _rto;
@@ -864,9 +868,10 @@ internal sealed class TcpConnection
     /// <summary>Resets both sides: RST to the guest and to the host.</summary>
     public void Abort()
     {
-        if (Phase is TcpPhase.SynReceived or TcpPhase.Established or TcpPhase.SynSent)
+        bool guestKnows = Phase is TcpPhase.SynReceived or TcpPhase.Established or TcpPhase.SynSent;
+        if (guestKnows && !_owner.EmitTcp(this, _sndNxt, _rcvNxt, TcpFlags.Rst | TcpFlags.Ack, 0, 0, 0))
         {
-            _owner.EmitTcp(this, _sndNxt, _rcvNxt, TcpFlags.Rst | TcpFlags.Ack, 0, 0, 0);
+            _owner.RetryReset(Key, _sndNxt, _rcvNxt);
         }
 
         Close(true);

@@ -9,7 +9,14 @@ public sealed partial class UserNetworkBackend
 {
     private readonly Dictionary<FlowKey, TcpConnection> _tcp = [];
     private readonly List<TcpConnection> _tcpList = [];
+    private readonly List<PendingReset> _pendingResets = [];
     private bool _tcpListDirty;
+
+    /// <summary>How long a refused RST is retried: the guest's receive ring is full for milliseconds, not seconds.</summary>
+    private const long ResetRetryMs = 5_000;
+
+    /// <summary>Most refused RSTs kept for retry; more are dropped (the guest then learns on its next segment).</summary>
+    private const int MaxPendingResets = 256;
 
     /// <summary>Number of tracked TCP connections (any state, TIME-WAIT included).</summary>
     internal int TcpConnectionCount => _tcp.Count;
@@ -236,8 +243,43 @@ public sealed partial class UserNetworkBackend
         }
     }
 
+    /// <summary>
+    /// Keeps the RST of an aborted connection that the guest's NIC refused, for the tick to retry. Without it, a guest
+    /// that only receives on the connection (nothing it sends would meet our "no such connection" RST) would wait on
+    /// it for good.
+    /// </summary>
+    internal void RetryReset(FlowKey key, uint sequence, uint acknowledgment)
+    {
+        if (_pendingResets.Count < MaxPendingResets)
+        {
+            _pendingResets.Add(new PendingReset(key, sequence, acknowledgment, NowMs + ResetRetryMs));
+        }
+    }
+
+    private void RetryPendingResets(long now)
+    {
+        for (int i = _pendingResets.Count - 1; i >= 0; i--)
+        {
+            PendingReset reset = _pendingResets[i];
+            FlowKey key = reset.Key;
+            // A new connection on the same addresses and ports must not be hit by the old one's RST.
+            bool done = now >= reset.Deadline || _tcp.ContainsKey(key) ||
+                EmitTcpRaw(key.RemoteIp, key.GuestIp, key.RemotePort, key.GuestPort, reset.Sequence,
+                    reset.Acknowledgment, TcpFlags.Rst | TcpFlags.Ack, 0);
+            if (done)
+            {
+                _pendingResets.RemoveAt(i);
+            }
+        }
+    }
+
     private void TickTcp(long now)
     {
+        if (_pendingResets.Count > 0)
+        {
+            RetryPendingResets(now);
+        }
+
         if (_tcpListDirty)
         {
             _tcpList.RemoveAll(c => c.Phase == TcpPhase.Closed);
@@ -259,5 +301,6 @@ public sealed partial class UserNetworkBackend
 
         _tcpList.Clear();
         _tcp.Clear();
+        _pendingResets.Clear();
     }
 }

@@ -255,6 +255,37 @@ public sealed class TcpNatTests : IDisposable
     }
 
     [Fact]
+    public void A_window_closed_with_data_in_flight_is_probed_after_the_timeout()
+    {
+        using var net = new UserNetHarness();
+        (uint iss, Socket host) = Connect(net, window: 1000, windowScale: -1);
+        using (host)
+        {
+            host.Send(new byte[3000]);
+            (TcpHeader first, byte[] data) = net.ExpectTcp((t, d) => d.Length > 0);
+            Assert.Equal(iss + 1, first.Sequence);
+            Assert.Equal(1000, data.Length);
+
+            // The guest closes its window without acknowledging: the segment is in flight, the window is zero. The
+            // timeout must not retransmit into the closed window until it gives up; it hands over to window probes.
+            net.Send(Data(1001, iss + 1, "", window: 0));
+            byte[]? probe = null;
+            for (int i = 0; i < 6 && probe is null; i++)
+            {
+                net.Advance(TimeSpan.FromMilliseconds(1100 << i));
+                probe = net.NextTcp((t, d) => d.Length == 0 && t.Sequence == iss, 300);
+            }
+
+            Assert.NotNull(probe);
+            net.Send(Data(1001, iss + 1, "", window: 3000));
+            (TcpHeader resent, byte[] again) = net.ExpectTcp((t, d) => d.Length > 0);
+            Assert.Equal(iss + 1, resent.Sequence);
+            Assert.True(again.Length > 0);
+            Assert.Equal(1, net.Backend.TcpConnectionCount);
+        }
+    }
+
+    [Fact]
     public void Send_window_limits_data_in_flight()
     {
         using var net = new UserNetHarness();
@@ -309,6 +340,33 @@ public sealed class TcpNatTests : IDisposable
         Assert.Equal(iss + 1, rst.Sequence);
         Assert.True(net.Backend.WaitIdle(TimeSpan.FromSeconds(5)));
         Assert.Equal(0, net.Backend.TcpConnectionCount);
+    }
+
+    [Fact]
+    public void A_reset_the_busy_guest_nic_refused_is_resent_by_the_timer()
+    {
+        using var net = new UserNetHarness(new UserNetworkOptions { DnsServers = [], TcpIdleTimeout = TimeSpan.FromSeconds(30) });
+        (uint iss, Socket host) = Connect(net);
+        using (host)
+        {
+            // The idle timeout aborts the connection while the guest's NIC takes no frames: the RST is refused.
+            net.Guest.Busy = true;
+            net.Advance(TimeSpan.FromSeconds(31));
+            Assert.True(SpinWait.SpinUntil(() => net.Backend.TcpConnectionCount == 0, TimeSpan.FromSeconds(5)));
+            Assert.True(net.Backend.WaitIdle(TimeSpan.FromSeconds(5)));
+            Assert.Null(net.NextTcp(null, 100));
+
+            // The connection is gone, but a guest that only receives on it would never find out: the RST is retried.
+            net.Guest.Busy = false;
+            net.Advance(TimeSpan.FromMilliseconds(50));
+            (TcpHeader rst, _) = net.ExpectTcp((t, d) => t.Has(TcpFlags.Rst));
+            Assert.Equal(iss + 1, rst.Sequence);
+            Assert.Equal(1001u, rst.Acknowledgment);
+
+            // Once delivered it is not sent again.
+            net.Advance(TimeSpan.FromMilliseconds(50));
+            Assert.Null(net.NextTcp((t, d) => t.Has(TcpFlags.Rst), 200));
+        }
     }
 
     [Fact]
