@@ -24,20 +24,25 @@ public sealed class NetworkForwardTests
         byte[] toGuest = RandomNumberGenerator.GetBytes(NcLength);
 
         // The guest serves a random page, listens with nc on a forwarded port, and sends a random file to the host's
-        // listener at 10.0.2.2; it prints the hash of everything it made or received.
+        // listener at 10.0.2.2; it prints the hash of everything it made or received. A transfer still running after
+        // a minute gets the guest's socket table printed, so a hang shows which side stalled.
         string command = string.Create(
             CultureInfo.InvariantCulture,
-            $"""
+            $$"""
+            watch() { n=0; while kill -0 $1 2>/dev/null; do n=$((n+1)); [ $n = 60 ] && { echo "$2 still running after 60 s"; ls -l /tmp/in; cat /proc/net/tcp /proc/net/dev; }; sleep 1; done; }
             udhcpc -i eth0 -n -q >/dev/null || exit 1
             mkdir -p /www && dd if=/dev/urandom of=/www/page bs=1k count=200 2>/dev/null
             echo "page-hash $(sha256sum < /www/page)"
             httpd -p 80 -h /www || exit 2
             nc -l -p 81 </dev/null >/tmp/in &
             listener=$!
-            dd if=/dev/urandom of=/tmp/out bs=1k count={NcLength / 1024} 2>/dev/null
+            dd if=/dev/urandom of=/tmp/out bs=1k count={{NcLength / 1024}} 2>/dev/null
             echo "out-hash $(sha256sum < /tmp/out)"
-            nc 10.0.2.2 {sinkPort} </tmp/out >/dev/null || exit 3
+            nc 10.0.2.2 {{sinkPort}} </tmp/out >/dev/null &
+            watch $! upload
+            wait $! || exit 3
             echo "out-sent"
+            watch $listener listener
             wait $listener
             echo "in-hash $(sha256sum < /tmp/in)"
             """);
