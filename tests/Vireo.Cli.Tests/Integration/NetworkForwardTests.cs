@@ -29,7 +29,7 @@ public sealed class NetworkForwardTests
         string command = string.Create(
             CultureInfo.InvariantCulture,
             $$"""
-            watch() { n=0; while kill -0 $1 2>/dev/null; do n=$((n+1)); [ $n = 60 ] && { echo "$2 still running after 60 s"; ls -l /tmp/in; cat /proc/net/tcp /proc/net/dev; }; sleep 1; done; }
+            watch() { n=0; while kill -0 $1 2>/dev/null; do n=$((n+1)); [ $n = 60 ] && { echo "$2 still running after 60 s"; ls -l /tmp/in; cat /proc/net/tcp /proc/net/tcp6 /proc/net/dev; }; sleep 1; done; }
             udhcpc -i eth0 -n -q >/dev/null || exit 1
             mkdir -p /www && dd if=/dev/urandom of=/www/page bs=1k count=200 2>/dev/null
             echo "page-hash $(sha256sum < /www/page)"
@@ -61,7 +61,9 @@ public sealed class NetworkForwardTests
         });
 
         VireoProcess.Result result = await run;
-        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+        Assert.True(result.ExitCode == 0,
+            $"exit {result.ExitCode}; host side: page {page.Status}, upload received {fromGuest.Status}, " +
+            $"download sent {toGuestSent.Status}\n{result.Stdout}\n{result.Stderr}");
         await Task.WhenAll(page, fromGuest, toGuestSent).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(GuestHash(result.Stdout, "page-hash"), Convert.ToHexStringLower(SHA256.HashData(await page)));
