@@ -349,7 +349,9 @@ public sealed class TcpNatTests : IDisposable
         (uint iss, Socket host) = Connect(net);
         using (host)
         {
-            // The idle timeout aborts the connection while the guest's NIC takes no frames: the RST is refused.
+            // The idle timeout aborts the connection while the guest's NIC takes no frames: the RST is refused. (The
+            // handshake's last ACK must be in first, or the idle time would count from the advanced clock.)
+            Assert.True(net.Backend.WaitIdle(TimeSpan.FromSeconds(5)));
             net.Guest.Busy = true;
             net.Advance(TimeSpan.FromSeconds(31));
             Assert.True(SpinWait.SpinUntil(() => net.Backend.TcpConnectionCount == 0, TimeSpan.FromSeconds(5)));
