@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -21,14 +22,18 @@ internal static class HostPeer
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    /// <summary>GETs <paramref name="url"/> until it answers 200 or <paramref name="deadline"/> passes; returns the body.</summary>
-    public static async Task<byte[]> GetWithRetry(string url, DateTime deadline)
+    /// <summary>
+    /// GETs <paramref name="url"/> until it answers 200 or <paramref name="deadline"/> passes; returns the body. Each
+    /// failed attempt adds a line to <paramref name="attempts"/> when given (for a failing test's message).
+    /// </summary>
+    public static async Task<byte[]> GetWithRetry(string url, DateTime deadline, ConcurrentQueue<string>? attempts = null)
     {
         // Short attempts: an attempt made while the guest boots waits for its SYN to be answered, and the guest may
         // start listening only after it; a fresh attempt is cheaper than one long wait.
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
         while (true)
         {
+            string outcome;
             try
             {
                 using HttpResponseMessage response = await client.GetAsync(new Uri(url));
@@ -36,14 +41,17 @@ internal static class HostPeer
                 {
                     return await response.Content.ReadAsByteArrayAsync();
                 }
+
+                outcome = $"status {(int)response.StatusCode}";
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or IOException &&
+                DateTime.UtcNow < deadline)
             {
-            }
-            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
-            {
+                // IOException: the body was cut short (HttpIOException); a reset mid-response is retried too.
+                outcome = $"{error.GetType().Name}: {error.Message}";
             }
 
+            attempts?.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {outcome}");
             if (DateTime.UtcNow >= deadline)
             {
                 throw new TimeoutException($"{url} did not answer 200 in time");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -51,7 +52,8 @@ public sealed class NetworkForwardTests
             $"user,hostfwd=tcp:127.0.0.1:{httpPort}-:80,hostfwd=tcp:127.0.0.1:{ncPort}-:81", "--exec", command));
 
         DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(150);
-        Task<byte[]> page = HostPeer.GetWithRetry($"http://127.0.0.1:{httpPort}/page", deadline);
+        var pageAttempts = new ConcurrentQueue<string>();
+        Task<byte[]> page = HostPeer.GetWithRetry($"http://127.0.0.1:{httpPort}/page", deadline, pageAttempts);
         Task<string> fromGuest = HostPeer.ReceiveHash(sink, NcLength);
         Task toGuestSent = Task.Run(async () =>
         {
@@ -60,13 +62,25 @@ public sealed class NetworkForwardTests
             await HostPeer.SendWithRetry(ncPort, toGuest, deadline);
         });
 
-        VireoProcess.Result result = await run;
-        Assert.True(result.ExitCode == 0,
-            $"exit {result.ExitCode}; host side: page {page.Status}, upload received {fromGuest.Status}, " +
-            $"download sent {toGuestSent.Status}\n{result.Stdout}\n{result.Stderr}");
+        VireoProcess.Result result;
+        try
+        {
+            result = await run;
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}\n{HostSide()}", timeout);
+        }
+
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}; {HostSide()}\n{result.Stdout}\n{result.Stderr}");
         await Task.WhenAll(page, fromGuest, toGuestSent).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(GuestHash(result.Stdout, "page-hash"), Convert.ToHexStringLower(SHA256.HashData(await page)));
+
+        string HostSide() =>
+            $"host side: page {page.Status} {page.Exception?.InnerException?.Message}, upload received " +
+            $"{fromGuest.Status}, download sent {toGuestSent.Status} {toGuestSent.Exception?.InnerException?.Message}; " +
+            $"failed page attempts: {string.Join(" | ", pageAttempts)}";
         Assert.Equal(GuestHash(result.Stdout, "out-hash"), await fromGuest);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(toGuest)), GuestHash(result.Stdout, "in-hash"));
     }
