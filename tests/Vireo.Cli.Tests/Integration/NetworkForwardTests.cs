@@ -70,21 +70,20 @@ public sealed class NetworkForwardTests
         catch (Xunit.Sdk.XunitException timeout)
         {
             // VireoProcess fails the test when the VM does not finish in time: add what the host side saw.
-            Assert.Fail($"{HostSide()}\n{timeout.Message}");
-            throw;
+            throw new Xunit.Sdk.XunitException($"{HostSide()}\n{timeout.Message}");
         }
 
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}; {HostSide()}\n{result.Stdout}\n{result.Stderr}");
         await Task.WhenAll(page, fromGuest, toGuestSent).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(GuestHash(result.Stdout, "page-hash"), Convert.ToHexStringLower(SHA256.HashData(await page)));
+        Assert.Equal(GuestHash(result.Stdout, "out-hash"), await fromGuest);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(toGuest)), GuestHash(result.Stdout, "in-hash"));
 
         string HostSide() =>
             $"host side: page {page.Status} {page.Exception?.InnerException?.Message}, upload received " +
             $"{fromGuest.Status}, download sent {toGuestSent.Status} {toGuestSent.Exception?.InnerException?.Message}; " +
             $"failed page attempts: {string.Join(" | ", pageAttempts)}";
-        Assert.Equal(GuestHash(result.Stdout, "out-hash"), await fromGuest);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(toGuest)), GuestHash(result.Stdout, "in-hash"));
     }
 
     [Fact]
