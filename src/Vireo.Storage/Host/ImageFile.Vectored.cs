@@ -23,7 +23,7 @@ internal sealed unsafe partial class ImageFile
             return;
         }
 
-        TransferVectors(offset, segments, write: false);
+        TransferVectors(offset, segments, write: false, limit: 0);
     }
 
     /// <summary>Writes <paramref name="segments"/> one after the other at <paramref name="offset"/> with one pwritev per <see cref="MaxVectors"/> segments.</summary>
@@ -31,8 +31,16 @@ internal sealed unsafe partial class ImageFile
     {
         if (_blockLock is null)
         {
-            TransferVectors(offset, segments, write: true);
-            _writeBehind?.Written(offset, IoSegment.TotalLength(segments));
+            ulong total = IoSegment.TotalLength(segments);
+            nuint limit = 0;
+            if (total > BufferedWriteBytes && !IsCached(offset, total))
+            {
+                limit = BufferedWriteBytes;
+                Interlocked.Increment(ref _piecewiseWrites);
+            }
+
+            TransferVectors(offset, segments, write: true, limit);
+            _writeBehind?.Written(offset, total);
             return;
         }
 
@@ -50,7 +58,7 @@ internal sealed unsafe partial class ImageFile
         _blockLock.EnterReadLock();
         try
         {
-            TransferVectors(offset, segments, write: true);
+            TransferVectors(offset, segments, write: true, limit: 0);
         }
         finally
         {
@@ -69,12 +77,36 @@ internal sealed unsafe partial class ImageFile
         return (bits & AlignMask) == 0;
     }
 
-    private void TransferVectors(ulong offset, ReadOnlySpan<IoSegment> segments, bool write)
+    /// <summary>
+    /// True when the host page cache holds every page of the range, or when the host cannot tell (see
+    /// <see cref="BufferedWriteBytes"/>).
+    /// </summary>
+    private bool IsCached(ulong offset, ulong length)
+    {
+        if (_noCacheStat)
+        {
+            return true;
+        }
+
+        if (!HostFile.TryCountCachedPages(Handle, (long)offset, (long)length, out long cached, out long pages))
+        {
+            _noCacheStat = true;
+            return true;
+        }
+
+        return cached >= pages;
+    }
+
+    /// <summary>
+    /// Moves the bytes of <paramref name="segments"/> at <paramref name="offset"/>, at most <paramref name="limit"/>
+    /// bytes per call when it is not zero.
+    /// </summary>
+    private void TransferVectors(ulong offset, ReadOnlySpan<IoSegment> segments, bool write, nuint limit)
     {
         while (!segments.IsEmpty)
         {
             int count = Math.Min(segments.Length, MaxVectors);
-            if (!TransferChunk(offset, segments[..count], write))
+            if (!TransferChunk(offset, segments[..count], write, limit))
             {
                 // End of file while reading: the rest reads as a hole.
                 foreach (IoSegment segment in segments[count..])
@@ -90,8 +122,11 @@ internal sealed unsafe partial class ImageFile
         }
     }
 
-    /// <summary>Moves up to <see cref="MaxVectors"/> segments; false when a read met the end of the file (the rest of these segments zeroed).</summary>
-    private bool TransferChunk(ulong offset, ReadOnlySpan<IoSegment> segments, bool write)
+    /// <summary>
+    /// Moves up to <see cref="MaxVectors"/> segments, at most <paramref name="limit"/> bytes per call when it is not
+    /// zero; false when a read met the end of the file (the rest of these segments zeroed).
+    /// </summary>
+    private bool TransferChunk(ulong offset, ReadOnlySpan<IoSegment> segments, bool write, nuint limit)
     {
         int count = segments.Length;
         HostFile.IoVec* vectors = stackalloc HostFile.IoVec[count];
@@ -104,7 +139,19 @@ internal sealed unsafe partial class ImageFile
         int first = 0;
         while (first < count)
         {
-            long n = HostFile.TransferVector(Handle, vectors + first, count - first, (long)offset, write);
+            int batch = count - first;
+            nuint cut = 0;
+            if (limit != 0)
+            {
+                batch = BatchWithin(vectors + first, batch, limit, out cut);
+            }
+
+            long n = HostFile.TransferVector(Handle, vectors + first, batch, (long)offset, write);
+            if (cut != 0)
+            {
+                vectors[first].Length = cut;
+            }
+
             if (n < 0 || (n == 0 && write))
             {
                 ThrowTransferFailed(offset, write, n < 0 ? Marshal.GetLastPInvokeError() : 0);
@@ -140,6 +187,33 @@ internal sealed unsafe partial class ImageFile
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// How many of the <paramref name="count"/> vectors at <paramref name="vectors"/> one transfer of at most
+    /// <paramref name="limit"/> bytes takes: the leading vectors that fit whole, or else the first one shortened to
+    /// <paramref name="limit"/>, its real length returned in <paramref name="cut"/> to be put back after the transfer
+    /// (zero when nothing was shortened).
+    /// </summary>
+    private static int BatchWithin(HostFile.IoVec* vectors, int count, nuint limit, out nuint cut)
+    {
+        cut = 0;
+        nuint bytes = 0;
+        int taken = 0;
+        while (taken < count && vectors[taken].Length <= limit - bytes)
+        {
+            bytes += vectors[taken].Length;
+            taken++;
+        }
+
+        if (taken > 0)
+        {
+            return taken;
+        }
+
+        cut = vectors[0].Length;
+        vectors[0].Length = limit;
+        return 1;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -27,6 +27,17 @@ internal sealed unsafe partial class ImageFile : IDisposable
     /// <summary>Most iovecs in one preadv/pwritev (Linux IOV_MAX).</summary>
     public const int MaxVectors = 1024;
 
+    /// <summary>
+    /// Most bytes one write moves into host page cache the file does not have yet (a larger request becomes several
+    /// pwritev); writes over cached pages go whole. Measured on a host that is itself a VM handing free memory back to
+    /// its hypervisor (free page reporting; Linux 6.18, ext4, whose files take large folios as big as a write covers):
+    /// the first 512 MiB written into a new file took 300-910 ms in 1 MiB pwritev, 330-390 ms in 256 KiB ones and
+    /// 98-120 ms in 64 KiB ones, while over memory the host still backed, and over cached pages, every size took
+    /// 55-100 ms (docs/performance.md). QEMU's requests happen to avoid it: its 254-segment limit cuts each 1 MiB guest
+    /// write into 1016 KiB and 8 KiB.
+    /// </summary>
+    public const nuint BufferedWriteBytes = 64 << 10;
+
     private const ulong AlignMask = DirectAlignment - 1;
 
     /// <summary>How long an open waits for a lock held by a starting child process (see <see cref="OpenLocked"/>).</summary>
@@ -35,6 +46,10 @@ internal sealed unsafe partial class ImageFile : IDisposable
     private readonly ReaderWriterLockSlim? _blockLock;
     private readonly WriteBehind? _writeBehind;
     private bool _disposed;
+
+    /// <summary>Set once the host has refused cachestat: every write then goes whole.</summary>
+    private volatile bool _noCacheStat;
+    private long _piecewiseWrites;
 
     private ImageFile(SafeFileHandle handle, DiskCacheMode cache, bool readOnly)
     {
@@ -190,6 +205,9 @@ internal sealed unsafe partial class ImageFile : IDisposable
 
     /// <summary>Writeback starts handed to the host so far (tests).</summary>
     internal long WritebackStarts => _writeBehind?.Started ?? 0;
+
+    /// <summary>Gathered writes sent in <see cref="BufferedWriteBytes"/> pieces because the page cache lacked their range (tests).</summary>
+    internal long PiecewiseWrites => Interlocked.Read(ref _piecewiseWrites);
 
     /// <summary>Chunks of scattered writes whose writeback was left to the flush (tests).</summary>
     internal long WritebackSkips => _writeBehind?.Skipped ?? 0;

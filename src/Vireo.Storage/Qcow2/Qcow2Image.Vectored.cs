@@ -130,8 +130,8 @@ public sealed partial class Qcow2Image
     /// A write of whole clusters none of which has a host cluster yet (an image being filled for the first time): the
     /// clusters are allocated together under the exclusive lock (the reservations hand them out in file order, so they
     /// are normally contiguous); the guest's buffers then go to them without the lock, one pwritev per host-contiguous
-    /// run, so the two halves of a large request (and other requests) copy in parallel; last, under the lock again,
-    /// their L2 entries are written, one write per run of entries. Until then the range is in flight: other writers of
+    /// run, so other requests copy in parallel; last, under the lock again, their L2 entries are written, one write per
+    /// run of entries. Until then the range is in flight: other writers of
     /// it wait, readers see its old contents. The cluster-by-cluster path copied every cluster twice and made two host
     /// writes per cluster. False, having changed nothing, when the range does not qualify.
     /// </summary>

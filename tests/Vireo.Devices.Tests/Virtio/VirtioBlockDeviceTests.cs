@@ -347,9 +347,9 @@ public sealed class VirtioBlockDeviceTests
     [InlineData(null)]
     [InlineData(0ul)]
     [InlineData(600ul * 1024)]
-    public void LargeWrite_IsWrittenInTwoHalvesAtTheRightOffsets(ulong? failingOffset)
+    public void LargeWrite_FromScatteredBuffers_LandsAtTheRightOffsets(ulong? failingOffset)
     {
-        // 640 KiB in 4 KiB buffers: over the parallel-write size, so the first half goes to another I/O thread.
+        // 640 KiB in 4 KiB buffers taken out of order; a failure anywhere fails the request.
         const int Buffers = 160;
         using var driver = new VirtioTestDriver(new VirtioBlockDevice(_disk, readOnly: false, "disk0"));
         TestQueue queue = driver.Start(Features, 256, 1)[0];

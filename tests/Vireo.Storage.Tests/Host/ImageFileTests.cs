@@ -218,6 +218,64 @@ public sealed class ImageFileTests
         Assert.Equal(4096UL, reopened.Length);
     }
 
+    [Theory]
+    [InlineData(DiskCacheMode.Writeback)]
+    [InlineData(DiskCacheMode.Unsafe)]
+    [InlineData(DiskCacheMode.None)]
+    public void ALargeWriteIntoUncachedRangeGoesInPiecesAndLandsIntact(DiskCacheMode cache)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("file");
+        File.WriteAllBytes(path, []);
+        unsafe
+        {
+            // One segment four times the piece size, then 4 KiB-aligned segments of uneven sizes that straddle pieces.
+            int[] lengths = [1 << 20, 20 << 12, 4096, 30 << 12, 12 << 12];
+            int total = lengths.Sum();
+            byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)total, 4096);
+            try
+            {
+                var data = new Span<byte>(memory, total);
+                new Random(21).NextBytes(data);
+                var segments = new IoSegment[lengths.Length];
+                int at = 0;
+                for (int i = 0; i < lengths.Length; i++)
+                {
+                    segments[i] = new IoSegment((nint)(memory + at), lengths[i]);
+                    at += lengths[i];
+                }
+
+                using ImageFile file = ImageFile.Open(path, readOnly: false, cache);
+                bool cacheStat = HostFile.TryCountCachedPages(file.Handle, 0, total, out long cached, out long pages);
+                Assert.Equal((total + 4095) / 4096, pages);
+                Assert.True(!cacheStat || cached == 0, $"{cached} pages of a new empty file cached");
+                file.WriteGathered(4096, segments);
+
+                // Through the page cache the write went in pieces (where the host can tell what it holds); O_DIRECT never.
+                long expected = cache != DiskCacheMode.None && cacheStat ? 1 : 0;
+                Assert.Equal(expected, file.PiecewiseWrites);
+                if (cache != DiskCacheMode.None && cacheStat)
+                {
+                    Assert.True(HostFile.TryCountCachedPages(file.Handle, 4096, total, out cached, out _));
+                    Assert.Equal(pages, cached);
+                }
+
+                // Written again, the range is cached now: one call for the whole write.
+                file.WriteGathered(4096, segments);
+                Assert.Equal(expected, file.PiecewiseWrites);
+
+                byte[] back = new byte[total];
+                file.Read(4096, back);
+                Assert.True(data.SequenceEqual(back), "the data read back differs from what was written");
+                Assert.Equal((ulong)(4096 + total), file.Length);
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(memory);
+            }
+        }
+    }
+
     private static int OpenFlags(ImageFile file)
     {
         int fd = (int)file.Handle.DangerousGetHandle();

@@ -30,9 +30,6 @@ public sealed class VirtioBlockDevice : VirtioDevice
     /// </summary>
     public const uint MaxSegments = QueueSize / 2;
 
-    /// <summary>Writes of this size or more are split in two halves written in parallel (see <c>WriteSegments</c>).</summary>
-    public const ulong ParallelWriteBytes = 512 * 1024;
-
     /// <summary>Most sectors one discard or write-zeroes segment may cover.</summary>
     public const uint MaxRangeSectors = 1 << 22;
 
@@ -77,8 +74,8 @@ public sealed class VirtioBlockDevice : VirtioDevice
         _capacitySectors = disk.Length >> SectorShift;
         _maxInFlight = maxInFlight;
 
-        // Every request but the one its worker serves may run here, and every request may have a half here.
-        _ioThreads = new DedicatedWorkerPool("virtio-blk io", 2 * maxInFlight);
+        // Every request but the one its worker serves may run here.
+        _ioThreads = new DedicatedWorkerPool("virtio-blk io", maxInFlight);
         Encoding.ASCII.GetBytes(serial.AsSpan(0, Math.Min(serial.Length, _serial.Length)), _serial);
 
         Span<byte> c = _config;
@@ -441,8 +438,6 @@ public sealed class VirtioBlockDevice : VirtioDevice
             }
         }
 
-        // Not split like writes: measured against two halves on two threads, a whole 1 MiB read was as fast or
-        // faster (the helper's wake-up costs about what the second copy saves).
         _disk.ReadScattered(offset, segments.AsSpan(0, count));
         ReadOnlySpan<VirtqueueSegment> chainSegments = chain.Segments;
         for (int i = chain.ReadableCount; i <= last; i++)
@@ -451,7 +446,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
         }
     }
 
-    /// <summary>Writes every readable buffer after the 16-byte header to the disk (see <see cref="WriteSegments"/>).</summary>
+    /// <summary>Writes every readable buffer after the 16-byte header to the disk, with one back-end call.</summary>
     private void WriteData(VirtioBlockRequest request, ulong offset)
     {
         VirtqueueChain chain = request.Chain;
@@ -471,45 +466,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
             skip = 0;
         }
 
-        WriteSegments(request, offset, count);
-    }
-
-    /// <summary>
-    /// Writes a request's segments with the back-end. One of <see cref="ParallelWriteBytes"/> or more is split in two at
-    /// a segment boundary and the first half is written on another I/O thread meanwhile, so a large write keeps two host
-    /// cores copying into the page cache, as two smaller requests in flight would (requests in flight already run
-    /// concurrently, so the back-ends allow it).
-    /// </summary>
-    private void WriteSegments(VirtioBlockRequest request, ulong offset, int count)
-    {
-        IoSegment[] segments = request.Segments;
-        ulong total = IoSegment.TotalLength(segments.AsSpan(0, count));
-        int split = 0;
-        ulong firstBytes = 0;
-        if (total >= ParallelWriteBytes && count >= 2)
-        {
-            while (split < count - 1 && firstBytes < total / 2)
-            {
-                firstBytes += (ulong)segments[split++].Length;
-            }
-        }
-
-        if (split == 0)
-        {
-            _disk.WriteGathered(offset, segments.AsSpan(0, count));
-            return;
-        }
-
-        request.FirstHalf.Start(_ioThreads, _disk, offset, segments, split);
-        try
-        {
-            _disk.WriteGathered(offset + firstBytes, segments.AsSpan(split, count - split));
-        }
-        finally
-        {
-            // The first half must be done with guest memory before the request completes, whatever happened here.
-            request.FirstHalf.Finish();
-        }
+        _disk.WriteGathered(offset, segments.AsSpan(0, count));
     }
 
     /// <inheritdoc/>

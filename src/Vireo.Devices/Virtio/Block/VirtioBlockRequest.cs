@@ -19,8 +19,5 @@ internal sealed class VirtioBlockRequest : IThreadPoolWorkItem
     /// <summary>The request's data buffers as host pointers, handed to the back-end in one call (no per-request allocation).</summary>
     public IoSegment[] Segments { get; } = new IoSegment[VirtioBlockDevice.MaxSegments + 2];
 
-    /// <summary>The first half of a large write, which runs on another of the device's I/O threads.</summary>
-    public VirtioBlockHalf FirstHalf { get; } = new();
-
     public void Execute() => _device.Execute(this);
 }
