@@ -39,7 +39,7 @@ public sealed unsafe class GuestRam : IDisposable
         BaseAddress = baseAddress;
         Size = size;
         PageCount = size >> PageShift;
-        _bytes = HostMemory.Reserve(size);
+        _bytes = HostMemory.Reserve(size, hugePages: true);
         _codeFlags = HostMemory.Reserve(PageCount);
         _codeGenerations = HostMemory.Reserve(PageCount * sizeof(uint));
     }
