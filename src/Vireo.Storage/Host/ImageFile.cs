@@ -29,12 +29,13 @@ internal sealed unsafe partial class ImageFile : IDisposable
 
     /// <summary>
     /// Most bytes one write moves into host page cache the file does not have yet (a larger request becomes several
-    /// pwritev); writes over cached pages go whole. Measured on a host that is itself a VM handing free memory back to
-    /// its hypervisor (free page reporting; Linux 6.18, ext4, whose files take large folios as big as a write covers):
-    /// the first 512 MiB written into a new file took 300-910 ms in 1 MiB pwritev, 330-390 ms in 256 KiB ones and
-    /// 98-120 ms in 64 KiB ones, while over memory the host still backed, and over cached pages, every size took
-    /// 55-100 ms (docs/performance.md). QEMU's requests happen to avoid it: its 254-segment limit cuts each 1 MiB guest
-    /// write into 1016 KiB and 8 KiB.
+    /// pwritev); writes over cached pages go whole, as they cost per call. The size of those writes decides the size
+    /// of the page-cache folios ext4 (Linux 6.16+) allocates, and on a host that is itself a VM returning free memory
+    /// to its hypervisor (free page reporting) that decides how much of the new page cache lands on memory the outer
+    /// hypervisor must fault back in. Which size wins depends on the host allocator's recent history, but with the
+    /// hypervisors alternating (bench/compare-qemu-disk) a new 512 MiB image filled with 1 MiB pwritevs took 900-1350 ms
+    /// against QEMU's 630-830 ms, and 680-820 ms in 64 KiB pieces; with warm memory the pieces cost ~30 ms per 512 MiB
+    /// (docs/performance.md, stop 17).
     /// </summary>
     public const nuint BufferedWriteBytes = 64 << 10;
 
