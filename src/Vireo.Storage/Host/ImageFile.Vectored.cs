@@ -26,7 +26,11 @@ internal sealed unsafe partial class ImageFile
         TransferVectors(offset, segments, write: false, limit: 0);
     }
 
-    /// <summary>Writes <paramref name="segments"/> one after the other at <paramref name="offset"/> with one pwritev per <see cref="MaxVectors"/> segments.</summary>
+    /// <summary>
+    /// Writes <paramref name="segments"/> one after the other at <paramref name="offset"/> with one pwritev per
+    /// <see cref="MaxVectors"/> segments, or, through the page cache into a range it does not hold, per
+    /// <see cref="BufferedWriteBytes"/>.
+    /// </summary>
     public void WriteGathered(ulong offset, ReadOnlySpan<IoSegment> segments)
     {
         if (_blockLock is null)
