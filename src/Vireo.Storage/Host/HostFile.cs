@@ -195,15 +195,7 @@ internal static partial class HostFile
         {
             return SyncFileRange(handle, offset, length, SyncFileRangeWrite) == 0;
         }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return false;
-        }
-        catch (DllNotFoundException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             return false;
         }
@@ -233,15 +225,7 @@ internal static partial class HostFile
                 return false;
             }
         }
-        catch (ObjectDisposedException)
-        {
-            return false;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            return false;
-        }
-        catch (DllNotFoundException)
+        catch (Exception e) when (IsUnavailable(e))
         {
             return false;
         }
@@ -249,6 +233,13 @@ internal static partial class HostFile
         cached = (long)stat.Cache;
         return true;
     }
+
+    /// <summary>
+    /// The exceptions a best-effort call turns into "not possible here": a handle closed meanwhile, a C library without
+    /// the function, no C library at all.
+    /// </summary>
+    private static bool IsUnavailable(Exception e) =>
+        e is ObjectDisposedException or EntryPointNotFoundException or DllNotFoundException;
 
     /// <summary>
     /// preadv/pwritev of <paramref name="count"/> iovecs at <paramref name="offset"/>: the bytes moved (short only at
