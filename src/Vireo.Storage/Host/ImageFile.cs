@@ -29,13 +29,12 @@ internal sealed unsafe partial class ImageFile : IDisposable
 
     /// <summary>
     /// Most bytes one write moves into host page cache the file does not have yet (a larger request becomes several
-    /// pwritev); writes over cached pages go whole, as they cost per call. The size of those writes decides the size
-    /// of the page-cache folios ext4 (Linux 6.16+) allocates, and on a host that is itself a VM returning free memory
-    /// to its hypervisor (free page reporting) that decides how much of the new page cache lands on memory the outer
-    /// hypervisor must fault back in. Which size wins depends on the host allocator's recent history, but with the
-    /// hypervisors alternating (bench/compare-qemu-disk) a new 512 MiB image filled with 1 MiB pwritevs took 900-1350 ms
-    /// against QEMU's 630-830 ms, and 680-820 ms in 64 KiB pieces; with warm memory the pieces cost ~30 ms per 512 MiB
-    /// (docs/performance.md, stop 17).
+    /// pwritev); writes over cached pages go whole, as they cost per call. The size of those writes sets the size of the
+    /// page-cache folios ext4 (Linux 6.16+) allocates, and on a host that is itself a VM returning free memory to its
+    /// hypervisor (free page reporting) that changes how much of the new page cache lands on memory the outer hypervisor
+    /// must fault back in. Which size wins depends on what the host freed before, but in back-to-back boots writing a new
+    /// 512 MiB image, 1 MiB pwritevs took 756-865 ms, 64 KiB pieces 682-818 ms and QEMU 1013-1270 ms; with memory the
+    /// host still backs the pieces cost ~30 ms per 512 MiB (docs/performance.md, stop 17).
     /// </summary>
     public const nuint BufferedWriteBytes = 64 << 10;
 

@@ -131,9 +131,9 @@ public sealed partial class Qcow2Image
     /// clusters are allocated together under the exclusive lock (the reservations hand them out in file order, so they
     /// are normally contiguous); the guest's buffers then go to them without the lock, one pwritev per host-contiguous
     /// run, so other requests copy in parallel; last, under the lock again, their L2 entries are written, one write per
-    /// run of entries. Until then the range is in flight: other writers of
-    /// it wait, readers see its old contents. The cluster-by-cluster path copied every cluster twice and made two host
-    /// writes per cluster. False, having changed nothing, when the range does not qualify.
+    /// run of entries. Until then the range is in flight: other writers of it wait, readers see its old contents. The
+    /// cluster-by-cluster path copied every cluster twice and made two host writes per cluster. False, having changed
+    /// nothing, when the range does not qualify.
     /// </summary>
     private bool TryWriteFreshClusters(ulong offset, ulong total, ReadOnlySpan<IoSegment> segments)
     {
