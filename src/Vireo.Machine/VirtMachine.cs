@@ -41,9 +41,15 @@ public sealed partial class VirtMachine : IDisposable
     private readonly ConsoleOutput _consoleOutput;
     private readonly ManualResetEventSlim _exitSignal = new(false);
     private readonly Stopwatch _uptime = new();
+    // A monitor (not a Lock): hart threads wait on it while parked.
+    private readonly object _pauseLock = new();
     private MachineExit? _exit;
     private bool _rebootRequested;
     private volatile bool _stopRequested;
+    private bool _pauseRequested;
+    private int _parkedHarts;
+    private int _runningHarts;
+    private readonly int[] _hartThreadIds;
 
     /// <summary>Builds the VM (nothing runs until <see cref="Run"/>).</summary>
     /// <param name="config">The VM's description; validated here.</param>
@@ -65,10 +71,11 @@ public sealed partial class VirtMachine : IDisposable
         _environment = new CpuEnvironment(_bus, _clock)
         {
             ResetVector = VirtMemoryMap.DramBase,
-            HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, description), reboot: false),
+            HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.HartStuck, 1, description), reboot: false),
             HaltPolling = config.CpuCount < Environment.ProcessorCount,
         };
         _harts = new IHart[config.CpuCount];
+        _hartThreadIds = new int[config.CpuCount];
         if (config.FirmwarePath is null)
         {
             _environment.SupervisorCalls = new BuiltInSbi(_harts, _ram, new SbiPlatform(this));
@@ -121,6 +128,9 @@ public sealed partial class VirtMachine : IDisposable
             }
         }
     }
+
+    /// <summary>The description the VM was built from.</summary>
+    public MachineConfig Config => _config;
 
     /// <summary>The VM's harts, by hart id.</summary>
     public IReadOnlyList<IHart> Harts => _harts;
@@ -187,6 +197,100 @@ public sealed partial class VirtMachine : IDisposable
         SignalExit(new MachineExit(MachineExitKind.Stopped, 0, reason), reboot: false);
     }
 
+    /// <summary>True while the VM is paused (between a successful <see cref="Pause"/> and <see cref="Resume"/>).</summary>
+    public bool IsPaused
+    {
+        get
+        {
+            lock (_pauseLock)
+            {
+                return _pauseRequested;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pauses a running VM (thread-safe): every hart stops at an instruction boundary and parks, the guest clock
+    /// freezes, and every virtio device finishes its in-flight requests and serves no more until <see cref="Resume"/>,
+    /// so nothing changes guest memory. Returns false when the VM is not running (not booted yet, ending, or already
+    /// paused) or did not quiesce within <paramref name="timeout"/>; in the last case it is resumed again.
+    /// </summary>
+    public bool Pause(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_pauseLock)
+        {
+            if (_pauseRequested || _runningHarts == 0 || _exit is not null)
+            {
+                return false;
+            }
+
+            _pauseRequested = true;
+            foreach (IHart hart in _harts)
+            {
+                hart.RequestExit();
+            }
+
+            while (_parkedHarts < _runningHarts && _exit is null)
+            {
+                int left = (int)(deadline - Environment.TickCount64);
+                if (left <= 0 || !Monitor.Wait(_pauseLock, left))
+                {
+                    break;
+                }
+            }
+
+            if (_parkedHarts < _runningHarts || _exit is not null)
+            {
+                _pauseRequested = false;
+                Monitor.PulseAll(_pauseLock);
+                return false;
+            }
+        }
+
+        _clock.Freeze();
+        bool quiet = true;
+        foreach (VirtioMmioTransport transport in _virtio)
+        {
+            TimeSpan left = TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+            quiet &= transport.Pause(left);
+        }
+
+        if (!quiet)
+        {
+            Resume();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Resumes a paused VM exactly where it stopped (thread-safe); false when it was not paused.</summary>
+    public bool Resume()
+    {
+        lock (_pauseLock)
+        {
+            if (!_pauseRequested)
+            {
+                return false;
+            }
+        }
+
+        foreach (VirtioMmioTransport transport in _virtio)
+        {
+            transport.Resume();
+        }
+
+        _clock.Thaw();
+        lock (_pauseLock)
+        {
+            _pauseRequested = false;
+            Monitor.PulseAll(_pauseLock);
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Boots the VM and runs it on one host thread per hart until it powers off, fails or is stopped. A guest reset
     /// reboots it (from the same images) unless <see cref="MachineConfig.NoReboot"/> is set.
@@ -204,6 +308,11 @@ public sealed partial class VirtMachine : IDisposable
             }
 
             _uptime.Restart();
+            lock (_pauseLock)
+            {
+                _runningHarts = threads.Length;
+            }
+
             foreach (Thread thread in threads)
             {
                 thread.Start();
@@ -216,6 +325,11 @@ public sealed partial class VirtMachine : IDisposable
                 thread.Join();
             }
 
+            lock (_pauseLock)
+            {
+                _runningHarts = 0;
+            }
+
             MachineExit exit = _exit!;
             if (!_rebootRequested || _config.NoReboot)
             {
@@ -224,8 +338,15 @@ public sealed partial class VirtMachine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The host (kernel) thread id running hart <paramref name="hartId"/> in the current boot, 0 when none does: with
+    /// <c>/proc/self/task/ID/schedstat</c>, the hart's host CPU and run-queue wait time.
+    /// </summary>
+    public int GetHartThreadId(int hartId) => Volatile.Read(ref _hartThreadIds[hartId]);
+
     private void RunHart(IHart hart)
     {
+        Volatile.Write(ref _hartThreadIds[hart.HartId], OperatingSystem.IsLinux() ? NativeThread.CurrentId() : 0);
         if (hart.HartId == 0 && FirstInstructionTimestamp == 0)
         {
             FirstInstructionTimestamp = Stopwatch.GetTimestamp();
@@ -233,12 +354,42 @@ public sealed partial class VirtMachine : IDisposable
 
         try
         {
-            hart.Run();
+            // Run returns at a block boundary when asked to exit: for good, or to park while the VM is paused.
+            while (true)
+            {
+                hart.Run();
+                if (!ParkWhilePaused())
+                {
+                    break;
+                }
+            }
         }
         catch (Exception e)
         {
             // A host-side bug must not take the process (or other VMs) down: this VM stops with a failure instead.
-            SignalExit(new MachineExit(MachineExitKind.Failure, 1, $"hart {hart.HartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false);
+            SignalExit(new MachineExit(MachineExitKind.HostError, 1, $"hart {hart.HartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false);
+        }
+    }
+
+    /// <summary>Parks the calling hart thread while a pause is requested; false when the hart should end instead.</summary>
+    private bool ParkWhilePaused()
+    {
+        lock (_pauseLock)
+        {
+            if (!_pauseRequested || _exit is not null)
+            {
+                return false;
+            }
+
+            _parkedHarts++;
+            Monitor.PulseAll(_pauseLock);
+            while (_pauseRequested && _exit is null)
+            {
+                Monitor.Wait(_pauseLock);
+            }
+
+            _parkedHarts--;
+            return _exit is null;
         }
     }
 
@@ -360,7 +511,7 @@ public sealed partial class VirtMachine : IDisposable
                 SignalExit(new MachineExit(MachineExitKind.Reset, 0, "guest reset"), reboot: true);
                 break;
             default:
-                SignalExit(new MachineExit(MachineExitKind.Failure, power.Code, $"guest reported failure code {power.Code}"), reboot: false);
+                SignalExit(new MachineExit(MachineExitKind.GuestFailure, power.Code, $"guest reported failure code {power.Code}"), reboot: false);
                 break;
         }
     }
@@ -369,7 +520,7 @@ public sealed partial class VirtMachine : IDisposable
     {
         // Let the rest of the panic report reach the console before the harts stop.
         _ = Task.Delay(TimeSpan.FromMilliseconds(300)).ContinueWith(
-            _ => SignalExit(new MachineExit(MachineExitKind.Failure, 1, line.Trim()), reboot: false),
+            _ => SignalExit(new MachineExit(MachineExitKind.Panic, 1, line.Trim()), reboot: false),
             TaskScheduler.Default);
     }
 
@@ -383,6 +534,13 @@ public sealed partial class VirtMachine : IDisposable
                 hart.RequestExit();
             }
 
+            lock (_pauseLock)
+            {
+                // Parked harts wake and end; a pause in progress gives up.
+                Monitor.PulseAll(_pauseLock);
+            }
+
+            _clock.Thaw();
             _exitSignal.Set();
         }
     }

@@ -15,6 +15,8 @@ public sealed class MachineClock
     private readonly long _hostFrequency;
     private long _originTimestamp;
     private ulong _originTicks;
+    private ulong _frozenTicks;
+    private volatile bool _frozen;
 
     /// <summary>Creates a clock that reads zero now.</summary>
     public MachineClock(TimeProvider? time = null)
@@ -28,12 +30,43 @@ public sealed class MachineClock
     public ulong Now
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _originTicks + HostToTicks(_time.GetTimestamp() - Volatile.Read(ref _originTimestamp));
+        get => _frozen ? _frozenTicks : _originTicks + HostToTicks(_time.GetTimestamp() - Volatile.Read(ref _originTimestamp));
+    }
+
+    /// <summary>True between <see cref="Freeze"/> and <see cref="Thaw"/>.</summary>
+    public bool IsFrozen => _frozen;
+
+    /// <summary>
+    /// Stops guest time (VM pause): <see cref="Now"/> keeps returning the current value until <see cref="Thaw"/>, so
+    /// the guest's timebase does not jump across a pause, as a suspended host's monotonic clock does not.
+    /// </summary>
+    public void Freeze()
+    {
+        if (_frozen)
+        {
+            return;
+        }
+
+        _frozenTicks = Now;
+        _frozen = true;
+    }
+
+    /// <summary>Lets guest time run again from the value it was frozen at.</summary>
+    public void Thaw()
+    {
+        if (!_frozen)
+        {
+            return;
+        }
+
+        Set(_frozenTicks);
+        _frozen = false;
     }
 
     /// <summary>Sets the current guest time (guest writes to mtime, snapshot restore).</summary>
     public void Set(ulong ticks)
     {
+        _frozenTicks = ticks;
         _originTicks = ticks;
         Volatile.Write(ref _originTimestamp, _time.GetTimestamp());
     }
