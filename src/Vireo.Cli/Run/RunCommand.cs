@@ -26,7 +26,7 @@ internal static class RunCommand
     private static int Execute(ParseResult parse, RunOptions options)
     {
         string? exec = parse.GetValue(options.Exec);
-        VmSpec spec = BuildSpec(parse, options, exec);
+        VmSpec spec = BuildSpec(parse, options, exec, resolveDefaultGuest: true);
         (Stream? serial, bool serialIsTerminal) = OpenSerial(parse.GetValue(options.Serial)!);
         return Boot(spec, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
     }
@@ -93,7 +93,12 @@ internal static class RunCommand
         }
     }
 
-    private static VmSpec BuildSpec(ParseResult parse, RunOptions options, string? exec)
+    /// <summary>
+    /// The spec the VM options describe (shared by <c>run</c> and <c>vm create</c>). Paths become absolute. With
+    /// <paramref name="resolveDefaultGuest"/> the default guest's kernel and initramfs are filled in (and built if
+    /// needed); without, a spec with no kernel leaves that to whoever builds the VM (the daemon).
+    /// </summary>
+    internal static VmSpec BuildSpec(ParseResult parse, RunOptions options, string? exec, bool resolveDefaultGuest)
     {
         string bios = parse.GetValue(options.Bios)!;
         string? extra = parse.GetValue(options.Append);
@@ -124,7 +129,7 @@ internal static class RunCommand
             Nics = ParseNics(parse.GetValue(options.Nets) ?? []),
         };
 
-        if (!firmwareOnly && spec.Kernel is null)
+        if (resolveDefaultGuest && !firmwareOnly && spec.Kernel is null)
         {
             // Resolve the default guest now, so a missing build is built before the VM is created.
             GuestImages images = new CliGuestImages().TryGetDefault(out _)!;
@@ -149,7 +154,7 @@ internal static class RunCommand
             DiskSpec disk = DiskSpec.Parse(values[i]);
             disks[i] = new VmDiskSpec
             {
-                Path = disk.Path,
+                Path = Path.GetFullPath(disk.Path),
                 Format = disk.Format?.ToString().ToLowerInvariant(),
                 Cache = disk.Cache switch
                 {
@@ -201,7 +206,7 @@ internal static class RunCommand
             throw new UserErrorException($"{option}: {path}: no such file");
         }
 
-        return path;
+        return Path.GetFullPath(path);
     }
 
     private static (Stream? Stream, bool IsTerminal) OpenSerial(string spec)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Vireo.Host.Lifecycle;
 
 /// <summary>How one run of a VM ended.</summary>
@@ -8,5 +10,6 @@ namespace Vireo.Host.Lifecycle;
 public sealed record VmExit(VmExitKind Kind, int Code, string Reason, DateTimeOffset Time)
 {
     /// <summary>True when the run ended by a failure: the VM goes <see cref="VmState.Crashed"/>.</summary>
+    [JsonIgnore]
     public bool IsCrash => Kind is VmExitKind.Panic or VmExitKind.HartStuck or VmExitKind.HostError;
 }
