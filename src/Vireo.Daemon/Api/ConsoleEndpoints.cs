@@ -44,9 +44,16 @@ internal static class ConsoleEndpoints
             // The viewer went away.
         }
 
-        if (socket.State == WebSocketState.Open)
+        // Answer the viewer's close, or close ourselves; a viewer that vanished leaves nothing to answer.
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "detached", CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "detached", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (WebSocketException)
+            {
+            }
         }
 
         return Results.Empty;

@@ -35,7 +35,23 @@ public sealed class VmHost : IAsyncDisposable
     /// <summary>Creates the VM in <see cref="VmState.Created"/>; nothing is opened until <see cref="StartAsync"/>.</summary>
     /// <exception cref="VmSpecException">The spec is invalid.</exception>
     public VmHost(VmSpec spec, VmHostOptions options)
+        : this(spec, options, VmState.Created, null)
     {
+    }
+
+    /// <summary>
+    /// Re-creates a VM that existed before (a daemon restart): at rest in <paramref name="state"/> (created, stopped or
+    /// crashed) with its last run's <paramref name="lastExit"/>.
+    /// </summary>
+    public VmHost(VmSpec spec, VmHostOptions options, VmState state, VmExit? lastExit)
+    {
+        if (!VmStateMachine.IsAtRest(state))
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), state, "a VM is re-created at rest");
+        }
+
+        _state = state;
+        _lastExit = lastExit;
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(options);
         VmSpecValidator.ThrowIfInvalid(spec, checkFiles: false);

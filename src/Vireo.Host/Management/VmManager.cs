@@ -40,18 +40,24 @@ public sealed class VmManager : IAsyncDisposable
     public async Task LoadAsync()
     {
         var autostart = new List<VmHost>();
-        foreach (VmRecord record in _store.Load())
+        foreach (VmRecord stored in _store.Load())
         {
+            // What the previous daemon last saw is not trusted: it may have died with its VMs. A VM that ever ran is
+            // stopped now (crashed stays crashed, so the reason is not lost).
+            VmState observed = stored.Observed switch
+            {
+                VmState.Created => VmState.Created,
+                VmState.Crashed => VmState.Crashed,
+                _ => VmState.Stopped,
+            };
+            bool start = stored.Desired == VmDesiredState.Running && stored.Spec.Autostart;
+            VmRecord record = stored with { Observed = observed, Desired = start ? VmDesiredState.Running : VmDesiredState.Stopped };
             VmHost host = Add(record);
-            VmState observed = record.Observed == VmState.Created ? VmState.Created : VmState.Stopped;
             _store.SetObserved(record.Spec.Name, observed, null);
-            if (record.Desired == VmDesiredState.Running && record.Spec.Autostart)
+            _store.SetDesired(record.Spec.Name, record.Desired);
+            if (start)
             {
                 autostart.Add(host);
-            }
-            else if (record.Desired == VmDesiredState.Running)
-            {
-                _store.SetDesired(record.Spec.Name, VmDesiredState.Stopped);
             }
         }
 
@@ -258,7 +264,7 @@ public sealed class VmManager : IAsyncDisposable
             GuestImages = _options.GuestImages,
             Identity = record.Id,
             LoggerFactory = _options.LoggerFactory,
-        });
+        }, record.Observed, record.LastExit);
 
         var entry = new Entry(host, record);
         entry.Handler = (_, change) => OnStateChanged(change);
