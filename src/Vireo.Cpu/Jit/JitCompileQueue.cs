@@ -81,21 +81,10 @@ internal sealed class JitCompileQueue
         }
     }
 
-    /// <summary>Removes and returns the request whose page gained the most samples while waiting (newest on ties); under _gate.</summary>
+    /// <summary>Removes and returns the hottest request (see <see cref="HottestIndex"/>), or null; under _gate.</summary>
     private CompileRequest? TakeHottest()
     {
-        int best = -1;
-        int bestHeat = -1;
-        for (int i = _requests.Count - 1; i >= 0; i--)
-        {
-            int heat = _requests[i].Page.Jit?.PendingSamples ?? 0;
-            if (heat > bestHeat)
-            {
-                best = i;
-                bestHeat = heat;
-            }
-        }
-
+        int best = HottestIndex(_requests);
         if (best < 0)
         {
             return null;
@@ -104,5 +93,26 @@ internal sealed class JitCompileQueue
         CompileRequest request = _requests[best];
         _requests.RemoveAt(best);
         return request;
+    }
+
+    /// <summary>
+    /// The index in <paramref name="requests"/> (oldest first) of the request whose page gained the most samples while
+    /// waiting, the newest among equals; -1 when there is none.
+    /// </summary>
+    internal static int HottestIndex(List<CompileRequest> requests)
+    {
+        int best = -1;
+        int bestHeat = -1;
+        for (int i = requests.Count - 1; i >= 0; i--)
+        {
+            int heat = requests[i].Page.Jit?.PendingSamples ?? 0;
+            if (heat > bestHeat)
+            {
+                best = i;
+                bestHeat = heat;
+            }
+        }
+
+        return best;
     }
 }
