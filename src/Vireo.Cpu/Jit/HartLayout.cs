@@ -3,6 +3,10 @@ using Vireo.Cpu.State;
 namespace Vireo.Cpu.Jit;
 
 /// <summary>Byte offsets of the <see cref="HartState"/> fields compiled code reads and writes.</summary>
+/// <remarks>
+/// Fields, not properties: every emitted instruction reads several, and a property getter is one more method the
+/// .NET runtime compiles at tier 0, instruments and compiles again at tier 1 while the guest boots.
+/// </remarks>
 internal readonly unsafe struct HartLayout
 {
     public HartLayout(HartState* s)
@@ -22,29 +26,29 @@ internal readonly unsafe struct HartLayout
         WriteTlb = (int)((byte*)s->WriteTlb - origin);
     }
 
-    public int Pc { get; }
+    public readonly int Pc;
 
-    public int BlockLimit { get; }
+    public readonly int BlockLimit;
 
-    public int BlockExecuted { get; }
+    public readonly int BlockExecuted;
 
-    public int ExtraRetired { get; }
+    public readonly int ExtraRetired;
 
-    public int FetchBase { get; }
+    public readonly int FetchBase;
 
-    public int DataSalt { get; }
+    public readonly int DataSalt;
 
-    public int RamPointer { get; }
+    public readonly int RamPointer;
 
-    public int CodeFlags { get; }
+    public readonly int CodeFlags;
 
-    public int ReservationsActive { get; }
+    public readonly int ReservationsActive;
 
-    public int Redirect { get; }
+    public readonly int Redirect;
 
-    public int ReadTlb { get; }
+    public readonly int ReadTlb;
 
-    public int WriteTlb { get; }
+    public readonly int WriteTlb;
 
     /// <summary>Offset of x<paramref name="index"/> (32 is the x0 write sink).</summary>
     public static int X(int index) => HartState.XOffset + (8 * index);

@@ -7,12 +7,26 @@ namespace Vireo.Cpu.Jit;
 internal sealed class JitPageState
 {
     private readonly ulong[] _covered = new ulong[DecodedPage.SlotCount / 64];
+    private int _pendingSamples;
 
     /// <summary>Run-loop samples that landed on the page outside compiled code.</summary>
     public int Samples { get; set; }
 
     /// <summary>True while a compile for this page is queued or running (one at a time per page).</summary>
     public bool CompilePending { get; set; }
+
+    /// <summary>
+    /// Samples that landed on the page outside compiled code since its pending compile was asked for: how hot the
+    /// request has stayed while it waited (<see cref="JitCompileQueue"/> takes the hottest first). Written by the hart,
+    /// read by the compile thread.
+    /// </summary>
+    public int PendingSamples => Volatile.Read(ref _pendingSamples);
+
+    /// <summary>Counts a sample taken while a compile is pending (the hart's thread).</summary>
+    public void CountPendingSample() => Volatile.Write(ref _pendingSamples, _pendingSamples + 1);
+
+    /// <summary>Starts <see cref="PendingSamples"/> again for a new request (the hart's thread).</summary>
+    public void ResetPendingSamples() => Volatile.Write(ref _pendingSamples, 0);
 
     /// <summary>Page offsets regions were asked for (compiled or refused), so none is compiled twice.</summary>
     public HashSet<int> Seeds { get; } = [];

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Vireo.Cpu.Jit;
 
 /// <summary>
@@ -62,6 +64,7 @@ internal sealed class Region
     /// </summary>
     public bool[] IsEntry { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool EndsBlock(JitOp op) =>
         op is JitOp.Call or JitOp.CallAndLeave or JitOp.Jal or JitOp.JalNear or JitOp.Jalr or (>= JitOp.Beq and <= JitOp.BgeuNear);
 }

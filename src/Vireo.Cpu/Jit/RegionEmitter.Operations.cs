@@ -1,4 +1,5 @@
 using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
 using Vireo.Core.Memory;
 using Vireo.Cpu.Decoding;
 using Vireo.Cpu.State;
@@ -8,6 +9,7 @@ namespace Vireo.Cpu.Jit;
 /// <summary>The instruction translations: integer ALU, loads and stores through the TLB, branches and jumps.</summary>
 internal sealed unsafe partial class RegionEmitter
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitAlu(JitOp op, DecodedInstruction d)
     {
         int rs1 = d.Rs1;
@@ -69,12 +71,15 @@ internal sealed unsafe partial class RegionEmitter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Binary(int rs1, long imm, OpCode op, int rd) =>
         SetX(rd, () => { PushX(rs1); _il.Emit(OpCodes.Ldc_I8, imm); _il.Emit(op); });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Binary(int rs1, int rs2, OpCode op, int rd) =>
         SetX(rd, () => { PushX(rs1); PushX(rs2); _il.Emit(op); });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InvertedBinary(int rs1, int rs2, OpCode op, int rd) =>
         SetX(rd, () =>
         {
@@ -92,12 +97,15 @@ internal sealed unsafe partial class RegionEmitter
             }
         });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compare(int rs1, Action pushRight, OpCode compare, int rd) =>
         SetX(rd, () => { PushX(rs1); pushRight(); _il.Emit(compare); _il.Emit(OpCodes.Conv_U8); });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ShiftImmediate(int rs1, int amount, OpCode shift, int rd) =>
         SetX(rd, () => { PushX(rs1); _il.Emit(OpCodes.Ldc_I4, amount); _il.Emit(shift); });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ShiftRegister(int rs1, int rs2, int mask, OpCode shift, bool word, int rd) =>
         SetX(rd, () =>
         {
@@ -121,16 +129,20 @@ internal sealed unsafe partial class RegionEmitter
             }
         });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WordBinary(int rs1, int rs2, OpCode op, int rd) =>
         SetX(rd, () => { PushWord(rs1); PushWord(rs2); _il.Emit(op); _il.Emit(OpCodes.Conv_I8); });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ShiftAdd(int rs1, int rs2, int amount, int rd) =>
         SetX(rd, () => { PushX(rs1); _il.Emit(OpCodes.Ldc_I4, amount); _il.Emit(OpCodes.Shl); PushX(rs2); _il.Emit(OpCodes.Add); });
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Convert(int rs1, OpCode narrow, OpCode widen, int rd) =>
         SetX(rd, () => { PushX(rs1); _il.Emit(narrow); _il.Emit(widen); });
 
     /// <summary>Pushes the low 32 bits of x<paramref name="index"/> as an int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushWord(int index)
     {
         PushX(index);
@@ -141,6 +153,7 @@ internal sealed unsafe partial class RegionEmitter
     /// A load: the read-TLB hit path inline (same tag and in-page check as the interpreter's), anything else through
     /// the interpreter handler, which takes the miss, the device access or the fault.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitLoad(RegionInstruction instruction, int index)
     {
         DecodedInstruction d = instruction.Decoded;
@@ -178,6 +191,7 @@ internal sealed unsafe partial class RegionEmitter
     /// A store: the write-TLB hit path inline when the page has no decoded code and no hart holds a reservation;
     /// otherwise the interpreter handler, which also runs the store's side effects.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitStore(RegionInstruction instruction, int index)
     {
         DecodedInstruction d = instruction.Decoded;
@@ -213,6 +227,7 @@ internal sealed unsafe partial class RegionEmitter
     /// anywhere) through the interpreter handler. The Linux page reference counts of a direct I/O request are such AMOs,
     /// several per guest page.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitAmo(RegionInstruction instruction, int index)
     {
         DecodedInstruction d = instruction.Decoded;
@@ -259,6 +274,7 @@ internal sealed unsafe partial class RegionEmitter
     /// Leaves the host address of a write-TLB hit in the entry local, or jumps to <paramref name="slow"/> when the write
     /// has side effects the handler must run: decoded code on the page (CodeFlags) or a reservation held by any hart.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitWriteHost(Label slow)
     {
         PushHost();
@@ -284,6 +300,7 @@ internal sealed unsafe partial class RegionEmitter
     /// The frame of a load or store: the TLB lookup, the hit path <paramref name="emitHit"/> emits (it may jump to the
     /// label it gets to give up), and the interpreter handler for everything else.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitMemoryAccess(RegionInstruction instruction, int index, int size, int tlbOffset, Action<Label> emitHit)
     {
         FoldCount();
@@ -301,6 +318,7 @@ internal sealed unsafe partial class RegionEmitter
     /// address = x[rs1] + imm; entry = tlb + (vpn % entries) * 16; jumps to <paramref name="miss"/> unless the tag
     /// matches (vpn | DataSalt) and the access stays inside the page. Leaves the address and entry in locals.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitTlbLookup(DecodedInstruction d, int size, int tlbOffset, Label miss)
     {
         PushX(d.Rs1);
@@ -343,6 +361,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Pushes entry[1] + address: the host address of a TLB hit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushHost()
     {
         _il.Emit(OpCodes.Ldloc, _entry);
@@ -354,6 +373,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Conv_U);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitBranch(RegionInstruction instruction)
     {
         DecodedInstruction d = instruction.Decoded;
@@ -388,6 +408,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>JALR: the target is computed before the link register is written (rd may equal rs1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitJalr(RegionInstruction instruction)
     {
         DecodedInstruction d = instruction.Decoded;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
 using Vireo.Core.Memory;
 using Vireo.Cpu.Decoding;
 using Vireo.Cpu.Interpreter;
@@ -15,6 +16,13 @@ namespace Vireo.Cpu.Jit;
 /// into <see cref="HartState.ExtraRetired"/> (and taken off <see cref="HartState.BlockLimit"/>) before anything that can
 /// observe them; loops check the block budget on every backward jump, so interrupts are still taken on time.
 /// </summary>
+/// <remarks>
+/// The compile path's methods (here and in <see cref="RegionScanner"/>) are marked
+/// <see cref="MethodImplOptions.AggressiveOptimization"/>: compiled once, optimized, instead of at tier 0, then
+/// instrumented, then at tier 1. A boot compiles its first regions while the .NET runtime is still tiering up the
+/// interpreter, and the JIT's own tier-up was most of what the JIT engine's boot cost over the interpreter's
+/// (docs/performance.md, "CPU engine, next tier").
+/// </remarks>
 internal sealed unsafe partial class RegionEmitter
 {
     private static readonly Type s_slotPointer = typeof(DecodedInstruction*);
@@ -92,6 +100,7 @@ internal sealed unsafe partial class RegionEmitter
     /// handlers pass <paramref name="copies"/>[i], a copy of instruction i's decoded slot that the caller keeps pinned
     /// for as long as the method may run (the page's own slot may be the region's entry, or not decoded yet).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DynamicMethod Emit(Region region, nint slots, nint copies, HartLayout layout, string name)
     {
         var emitter = new RegionEmitter(region, slots, copies, layout, name);
@@ -99,6 +108,7 @@ internal sealed unsafe partial class RegionEmitter
         return emitter._method;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitMethod()
     {
         // A call with no state only makes the .NET JIT compile the method (on the compiler's thread, not the hart's).
@@ -183,6 +193,7 @@ internal sealed unsafe partial class RegionEmitter
     /// Jumps to the entry stub of the instruction the called slot names (a basic block's start): its entry number (the
     /// instruction's index) is kept in the slot's <see cref="DecodedInstruction.Rd"/> and <see cref="DecodedInstruction.Rs1"/> bytes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Label[] EmitEntryDispatch()
     {
         // Instructions that are not entries are never named by a slot; their switch arm goes to the seed's stub.
@@ -204,6 +215,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Emits one instruction; returns whether control can reach its fall-through.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool EmitInstruction(RegionInstruction instruction, int index)
     {
         DecodedInstruction d = instruction.Decoded;
@@ -259,6 +271,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Continues at page offset <paramref name="target"/>: a jump inside the region (budget-checked when backward) or an exit to its slot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GoTo(int from, int target)
     {
         FoldCount();
@@ -294,6 +307,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Sets the pc to page offset <paramref name="offset"/>, publishes the count and returns that offset's slot (past the page end: leaves the page).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExitToSlot(int offset)
     {
         FoldCount();
@@ -311,6 +325,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Sets the pc to the value <paramref name="pushTarget"/> pushes and leaves the page (see <see cref="Hart.LeavePage"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExitFar(Action pushTarget)
     {
         FoldCount();
@@ -323,6 +338,7 @@ internal sealed unsafe partial class RegionEmitter
     /// Runs the instruction through its interpreter handler with the exact pc and count published (see
     /// <see cref="Hart.RegionCall"/>); continues only when the handler fell through and the block may go on.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CallHandler(RegionInstruction instruction, int index, bool leave)
     {
         FoldCount();
@@ -350,6 +366,7 @@ internal sealed unsafe partial class RegionEmitter
     /// interpreter handler (a CSR access, floating point, an AMO), where the extra call of <see cref="Hart.RegionCall"/>
     /// would run every time. Loads and stores, whose handler only runs off the TLB hit path, take the shorter IL.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CallHandlerInline(RegionInstruction instruction, int index)
     {
         FoldCount();
@@ -374,6 +391,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Adds the instructions emitted since the last fold to the runtime count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FoldCount()
     {
         if (_uncounted == 0)
@@ -389,6 +407,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Moves the runtime count into <see cref="HartState.ExtraRetired"/> and off the block budget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Flush()
     {
         FoldCount();
@@ -398,6 +417,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stloc, _pending);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddToField(int offset, bool add)
     {
         FieldAddress(offset);
@@ -408,6 +428,7 @@ internal sealed unsafe partial class RegionEmitter
         _il.Emit(OpCodes.Stind_I8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FieldAddress(int offset)
     {
         _il.Emit(OpCodes.Ldarg_1);
@@ -418,12 +439,14 @@ internal sealed unsafe partial class RegionEmitter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LoadField(int offset)
     {
         FieldAddress(offset);
         _il.Emit(OpCodes.Ldind_I8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StorePc(Action pushValue)
     {
         FieldAddress(_layout.Pc);
@@ -432,6 +455,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Pushes the guest virtual address of page offset <paramref name="offset"/> (which may lie off the page).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushPc(long offset)
     {
         _il.Emit(OpCodes.Ldloc, _base);
@@ -442,6 +466,7 @@ internal sealed unsafe partial class RegionEmitter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushPointer(nint value)
     {
         _il.Emit(OpCodes.Ldc_I8, (long)value);
@@ -454,6 +479,7 @@ internal sealed unsafe partial class RegionEmitter
     /// code may have changed since), and the region leaves with the slot that follows. Not through the instruction's own
     /// slot: that may be this region's entry.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EmitStraddleCheck(RegionInstruction instruction)
     {
         Label same = _il.DefineLabel();
@@ -483,6 +509,7 @@ internal sealed unsafe partial class RegionEmitter
     /// off the budget); otherwise a return of the slot to the run loop. A kernel page was left every few dozen
     /// instructions, and each time the run loop's bookkeeping and its indirect call ran between two regions.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ChainOrReturnResult()
     {
         Label toRunLoop = _il.DefineLabel();
@@ -519,6 +546,7 @@ internal sealed unsafe partial class RegionEmitter
     /// Pushes the result slot's entry-mark byte and <see cref="DecodedInstruction.RegionEntryMark"/>, for a branch on
     /// whether that slot enters a region.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushResultEntryMark()
     {
         _il.Emit(OpCodes.Ldloc, _result);
@@ -529,6 +557,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Pushes x<paramref name="index"/> (x0 reads as the constant 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushX(int index)
     {
         if (index == 0)
@@ -541,6 +570,7 @@ internal sealed unsafe partial class RegionEmitter
     }
 
     /// <summary>Stores the value <paramref name="pushValue"/> pushes into x<paramref name="rd"/>; nothing for x0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SetX(int rd, Action pushValue)
     {
         if (rd == HartState.SinkRegister)

@@ -113,8 +113,14 @@ internal sealed unsafe class RegionJit
         // (the target of another region's exit, where a block ended after a CSR write) runs interpreted, so it is sampled
         // like any other. Where control entered the page (the hint) is only preferred as the seed while no region covers
         // it: inside a region it is mostly where some block happened to start.
-        if (state.CompilePending || page.Pointer[pcOffset >> 1].IsRegionEntry)
+        if (page.Pointer[pcOffset >> 1].IsRegionEntry)
         {
+            return;
+        }
+
+        if (state.CompilePending)
+        {
+            state.CountPendingSample();
             return;
         }
 
@@ -148,6 +154,7 @@ internal sealed unsafe class RegionJit
 
         state.Seeds.Add(seed);
         state.CompilePending = true;
+        state.ResetPendingSamples();
         var request = new CompileRequest(
             this, page, ramPage, after, seed, code, JitPageState.SnapshotEntries(page), state.SnapshotExecuted(page), Hart.UpperHalfAt(s, pageBase + GuestRam.PageSize));
         if (_options.Synchronous)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Vireo.Cpu.Decoding;
 using Vireo.Cpu.State;
 
@@ -25,6 +26,7 @@ internal static unsafe class RegionScanner
     /// <param name="executed">Instructions that have run (see <see cref="JitPageState.SnapshotExecuted"/>); null for all.</param>
     /// <param name="nextPageHalfword">The next page's first halfword as it was mapped when the region was asked for, or -1:
     /// with it, an instruction in the last halfword that continues there is compiled (behind a check that it still does).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Region? Scan(ReadOnlySpan<byte> page, int seed, int maxInstructions, ulong[] installedEntries, ulong[]? executed = null, int nextPageHalfword = -1)
     {
         var found = new Dictionary<int, RegionInstruction>();
@@ -87,6 +89,7 @@ internal static unsafe class RegionScanner
         return new Region(seed, sorted);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryDecode(ReadOnlySpan<byte> page, int offset, int nextPageHalfword, out RegionInstruction instruction)
     {
         instruction = default;
