@@ -44,12 +44,16 @@ public static class DiskImage
     /// <summary>
     /// Opens an image and its whole backing chain (backing images read-only). The format is probed when
     /// <paramref name="format"/> is null. Every file of the chain uses <paramref name="cache"/>.
+    /// <paramref name="readOnly"/> null means writable when safe: a damaged qcow2 (refcounts that disagree with its
+    /// tables, or marked corrupt or dirty) then opens read-only, and <paramref name="warn"/> gets a one-line reason;
+    /// false insists on writing and refuses such an image. Check <see cref="IBlockDevice.IsReadOnly"/> for the outcome.
     /// </summary>
     /// <exception cref="FileNotFoundException">The image or a backing file does not exist.</exception>
     /// <exception cref="InvalidDataException">The image is corrupt, unsupported, or its chain loops.</exception>
     /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
-    public static IBlockDevice Open(string path, DiskFormat? format = null, bool readOnly = false, DiskCacheMode cache = DiskCacheMode.Writeback) =>
-        OpenChain(path, format, readOnly, cache, new HashSet<string>(StringComparer.Ordinal));
+    public static IBlockDevice Open(
+        string path, DiskFormat? format = null, bool? readOnly = null, DiskCacheMode cache = DiskCacheMode.Writeback, Action<string>? warn = null) =>
+        OpenChain(path, format, readOnly, cache, warn, new HashSet<string>(StringComparer.Ordinal));
 
     /// <summary>Parses "writeback", "none" or "unsafe".</summary>
     /// <exception cref="ArgumentException">Any other name.</exception>
@@ -195,7 +199,7 @@ public static class DiskImage
         _ => throw new ArgumentException("unknown image type"),
     };
 
-    private static IBlockDevice OpenChain(string path, DiskFormat? format, bool readOnly, DiskCacheMode cache, HashSet<string> visited)
+    private static IBlockDevice OpenChain(string path, DiskFormat? format, bool? readOnly, DiskCacheMode cache, Action<string>? warn, HashSet<string> visited)
     {
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -216,8 +220,8 @@ public static class DiskImage
 
         DiskFormat actual = format ?? Probe(full);
         return actual == DiskFormat.Qcow2
-            ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, cache, visited), cache)
-            : RawImage.Open(full, readOnly, cache);
+            ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, cache, warn, visited), cache, warn)
+            : RawImage.Open(full, readOnly == true, cache);
     }
 
     private static void WriteViaTemp(string destination, Action<string> build)

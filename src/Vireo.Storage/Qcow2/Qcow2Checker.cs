@@ -15,7 +15,7 @@ public sealed class Qcow2Checker
     /// <summary>Refuses to check files with more clusters than this (bounds the reference array).</summary>
     private const ulong MaxClusters = 1UL << 28;
 
-    private readonly SafeFileHandle _file;
+    private readonly Qcow2ReadAt _read;
     private readonly Qcow2Header _header;
     private readonly ulong _fileLength;
     private readonly int _clusterBits;
@@ -30,16 +30,17 @@ public sealed class Qcow2Checker
     private int _errors;
     private int _leaks;
     private ulong _dataClusters;
+    private ulong[]? _inUse;
 
-    private Qcow2Checker(SafeFileHandle file, Qcow2Header header, ulong fileLength)
+    private Qcow2Checker(Qcow2ReadAt read, Qcow2Header header, ulong fileLength, ulong maxClusters = MaxClusters)
     {
-        _file = file;
+        _read = read;
         _header = header;
         _fileLength = fileLength;
         _clusterBits = header.ClusterBits;
         _clusterSize = (ulong)header.ClusterSize;
         ulong clusters = (fileLength + _clusterSize - 1) >> _clusterBits;
-        if (clusters > MaxClusters)
+        if (clusters > maxClusters)
         {
             throw new InvalidDataException("qcow2: the file has too many clusters to check");
         }
@@ -61,8 +62,27 @@ public sealed class Qcow2Checker
             throw new InvalidDataException("qcow2: images with internal snapshots cannot be checked here");
         }
 
-        var checker = new Qcow2Checker(file, header, fileLength);
+        var checker = new Qcow2Checker((offset, destination) => RandomAccess.Read(file, destination, (long)offset), header, fileLength);
         return checker.Run();
+    }
+
+    /// <summary>
+    /// The same check, run when an image is opened for writing, through <paramref name="read"/>. Also returns a bitmap
+    /// of the clusters that are in use (referenced, or with a nonzero stored refcount): the allocator must never hand
+    /// out one of them. Null when the file has more than <paramref name="maxClusters"/> clusters (too costly at open).
+    /// </summary>
+    internal static (DiskCheckResult Result, ulong[] InUse)? CheckForOpen(Qcow2ReadAt read, Qcow2Header header, ulong fileLength, ulong maxClusters)
+    {
+        ulong clusters = (fileLength + (ulong)header.ClusterSize - 1) >> header.ClusterBits;
+        if (clusters > maxClusters)
+        {
+            return null;
+        }
+
+        var checker = new Qcow2Checker(read, header, fileLength, maxClusters);
+        checker._inUse = new ulong[(clusters + 63) / 64];
+        DiskCheckResult result = checker.Run();
+        return (result, checker._inUse);
     }
 
     private DiskCheckResult Run()
@@ -124,6 +144,10 @@ public sealed class Qcow2Checker
 
             ulong stored = StoredRefcount(cluster);
             ulong referenced = cluster < (ulong)_references.Length ? _references[cluster] : 0UL;
+            if (_inUse is not null && cluster < (ulong)_references.Length && (stored | referenced) != 0)
+            {
+                _inUse[cluster >> 6] |= 1UL << (int)(cluster & 63);
+            }
             if (stored < referenced)
             {
                 Error($"cluster {cluster}: refcount {stored} but {referenced} reference(s)");
@@ -216,7 +240,7 @@ public sealed class Qcow2Checker
         {
             _cachedBlock ??= new byte[_clusterSize];
             Array.Clear(_cachedBlock);
-            RandomAccess.Read(_file, _cachedBlock, (long)block);
+            _read(block, _cachedBlock);
             _cachedBlockOffset = block;
         }
 
@@ -273,7 +297,7 @@ public sealed class Qcow2Checker
         byte[] bytes = new byte[entries * 8];
         if (offset < _fileLength)
         {
-            RandomAccess.Read(_file, bytes, (long)offset);
+            _read(offset, bytes.AsSpan(0, (int)Math.Min((ulong)bytes.Length, _fileLength - offset)));
         }
 
         ulong[] table = new ulong[entries];

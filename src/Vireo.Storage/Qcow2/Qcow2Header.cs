@@ -190,8 +190,8 @@ public sealed class Qcow2Header
     }
 
     /// <summary>
-    /// Refuses images with incompatible features this code does not implement. Dirty and corrupt images may still
-    /// be read (refcounts do not matter to reads), never written.
+    /// Refuses images with incompatible features this code does not implement. Dirty and corrupt images are left to
+    /// <see cref="UnsafeToWrite"/>: they may be read (refcounts do not matter to reads), never written.
     /// </summary>
     public void CheckFeatures(bool readOnly)
     {
@@ -199,16 +199,6 @@ public sealed class Qcow2Header
         if (unknown != 0)
         {
             throw Invalid($"unsupported incompatible feature(s): {DescribeFeatures(0, unknown)}");
-        }
-
-        if (!readOnly && (IncompatibleFeatures & IncompatibleCorrupt) != 0)
-        {
-            throw Invalid("the image is marked corrupt; it can only be opened read-only (repair it with qemu-img check -r all)");
-        }
-
-        if (!readOnly && (IncompatibleFeatures & IncompatibleDirty) != 0)
-        {
-            throw Invalid("the image is marked dirty (lazy refcounts); repair it with qemu-img check -r all before writing");
         }
 
         if (!readOnly && Version < 3)
@@ -221,6 +211,17 @@ public sealed class Qcow2Header
             throw Invalid("qcow2 images with internal snapshots are read-only here");
         }
     }
+
+    /// <summary>
+    /// Why an image with this header must not be written (marked corrupt, or dirty: its refcounts may be stale), or
+    /// null. It may still be read.
+    /// </summary>
+    public string? UnsafeToWrite(string path) =>
+        (IncompatibleFeatures & IncompatibleCorrupt) != 0
+            ? $"the image is marked corrupt (damage was found in its metadata) and can only be opened read-only (see vireo disk check {path})"
+            : (IncompatibleFeatures & IncompatibleDirty) != 0
+                ? $"the image is marked dirty (lazy refcounts not yet rebuilt) and can only be opened read-only (see vireo disk check {path})"
+                : null;
 
     /// <summary>Serialises the header, its extensions and the backing file name into the start of a cluster.</summary>
     public byte[] Serialize()
