@@ -166,18 +166,9 @@ internal static class RunCommand
         for (int i = 0; i < disks.Length; i++)
         {
             DiskSpec spec = DiskSpec.Parse(disks[i]);
-            IBlockDevice disk;
-            try
-            {
-                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly, spec.Cache);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
-            {
-                throw new UserErrorException($"--disk {spec.Path}: {e.Message}");
-            }
-
+            IBlockDevice disk = Disk.DiskOpener.Open(spec, System.Console.Error);
             resources.Add(disk);
-            config.ExtraDevices.Add(new VirtioBlockDevice(disk, spec.ReadOnly, $"vireo-disk{i}"));
+            config.ExtraDevices.Add(new VirtioBlockDevice(disk, disk.IsReadOnly, $"vireo-disk{i}"));
         }
 
         string[] nets = parse.GetValue(options.Nets) ?? [];
