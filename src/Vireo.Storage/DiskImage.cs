@@ -1,3 +1,4 @@
+using Vireo.Storage.Host;
 using Vireo.Storage.Qcow2;
 using Vireo.Storage.Raw;
 
@@ -21,6 +22,7 @@ public static class DiskImage
     /// <summary>Detects the format from the file's first bytes: the qcow2 magic, else raw.</summary>
     public static DiskFormat Probe(string path)
     {
+        HostFile.RequireImageFile(path);
         using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         Span<byte> magic = stackalloc byte[4];
         return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4
@@ -88,6 +90,7 @@ public static class DiskImage
             }
 
             string backingFull = Path.GetFullPath(backingFile, Path.GetDirectoryName(full)!);
+            HostFile.RequireImageFile(backingFull);
             if (!File.Exists(backingFull))
             {
                 throw new FileNotFoundException($"backing file '{backingFile}' not found (looked for {backingFull})", backingFull);
@@ -180,6 +183,7 @@ public static class DiskImage
     public static DiskCheckResult Check(string path, DiskFormat? format = null)
     {
         string full = Path.GetFullPath(path);
+        HostFile.RequireImageFile(full);
         if (!File.Exists(full))
         {
             throw new FileNotFoundException($"disk image '{path}' not found", full);
@@ -202,6 +206,7 @@ public static class DiskImage
     private static IBlockDevice OpenChain(string path, DiskFormat? format, bool? readOnly, DiskCacheMode cache, Action<string>? warn, HashSet<string> visited)
     {
         string full = Path.GetFullPath(path);
+        HostFile.RequireImageFile(full);
         if (!File.Exists(full))
         {
             throw new FileNotFoundException($"disk image '{path}' not found", full);

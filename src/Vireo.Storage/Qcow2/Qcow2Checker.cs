@@ -52,6 +52,7 @@ public sealed class Qcow2Checker
     /// <exception cref="InvalidDataException">The header itself is unusable, or the image has internal snapshots.</exception>
     public static DiskCheckResult Check(string path)
     {
+        Host.HostFile.RequireImageFile(path);
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         ulong fileLength = (ulong)RandomAccess.GetLength(file);
         byte[] first = new byte[(int)Math.Min(fileLength, 2UL << 20)];

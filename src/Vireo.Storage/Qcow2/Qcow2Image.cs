@@ -185,6 +185,7 @@ public sealed partial class Qcow2Image : IBlockDevice
                     "qcow2" => DiskFormat.Qcow2,
                     string other => throw new InvalidDataException($"qcow2: unsupported backing file format '{other}'"),
                 };
+                HostFile.RequireImageFile(backingPath);
                 if (!File.Exists(backingPath))
                 {
                     throw new FileNotFoundException($"backing file '{name}' of '{path}' not found ({backingPath})", backingPath);
