@@ -231,6 +231,13 @@ public static class DiskImage
 
     private static void WriteViaTemp(string destination, Action<string> build)
     {
+        string directory = Path.GetDirectoryName(destination)!;
+        if (!Directory.Exists(directory))
+        {
+            // Said here, or the error would name the temporary file.
+            throw new DirectoryNotFoundException($"cannot create '{destination}': directory '{directory}' does not exist");
+        }
+
         string temp = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.tmp");
         try
         {
