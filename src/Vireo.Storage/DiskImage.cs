@@ -180,6 +180,8 @@ public static class DiskImage
     /// Checks an image's consistency (qcow2: refcounts against references, like <c>qemu-img check</c>; raw images
     /// have no metadata and are always clean).
     /// </summary>
+    /// <exception cref="InvalidDataException">The image cannot be checked: it cannot be opened (unsupported feature, bad header, broken backing chain).</exception>
+    /// <exception cref="FileNotFoundException">The image or a file of its backing chain does not exist.</exception>
     public static DiskCheckResult Check(string path, DiskFormat? format = null)
     {
         string full = Path.GetFullPath(path);
@@ -189,9 +191,42 @@ public static class DiskImage
             throw new FileNotFoundException($"disk image '{path}' not found", full);
         }
 
-        return (format ?? Probe(full)) == DiskFormat.Qcow2
-            ? Qcow2Checker.Check(full)
-            : new DiskCheckResult(DiskFormat.Raw, 0, 0, [], 0, 0);
+        DiskFormat actual = format ?? Probe(full);
+        if (actual == DiskFormat.Raw)
+        {
+            return new DiskCheckResult(DiskFormat.Raw, 0, 0, [], 0, 0);
+        }
+
+        // What qemu-img cannot open cannot be checked (exit 2): unsupported incompatible features, a header out of
+        // bounds, and a backing chain that is missing, not a file, or loops.
+        return Qcow2Checker.Check(full, header => CheckBackingChain(full, header));
+    }
+
+    private static void CheckBackingChain(string full, Qcow2Header header)
+    {
+        if (header.BackingFile is not { } name)
+        {
+            return;
+        }
+
+        string backing = Path.GetFullPath(name, Path.GetDirectoryName(full)!);
+        DiskFormat? backingFormat = header.BackingFormat switch
+        {
+            null => null,
+            "raw" => DiskFormat.Raw,
+            "qcow2" => DiskFormat.Qcow2,
+            string other => throw new InvalidDataException($"qcow2: unsupported backing file format '{other}'"),
+        };
+        HostFile.RequireImageFile(backing);
+        if (!File.Exists(backing))
+        {
+            throw new FileNotFoundException($"backing file '{name}' of '{full}' not found ({backing})", backing);
+        }
+
+        var visited = new HashSet<string>(StringComparer.Ordinal) { new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full };
+        using (OpenChain(backing, backingFormat, readOnly: true, DiskCacheMode.Writeback, null, visited))
+        {
+        }
     }
 
     private static DiskImageInfo Describe(IBlockDevice device) => device switch

@@ -48,20 +48,27 @@ public sealed class Qcow2Checker
         _references = new ushort[clusters];
     }
 
-    /// <summary>Checks the qcow2 image at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">The header itself is unusable, or the image has internal snapshots.</exception>
-    public static DiskCheckResult Check(string path)
+    /// <summary>
+    /// Checks the qcow2 image at <paramref name="path"/>. <paramref name="checkBacking"/>, when given, gets the parsed
+    /// header before the check and throws if the backing chain is unusable.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The header itself is unusable, the image uses an unsupported feature or
+    /// has internal snapshots.</exception>
+    public static DiskCheckResult Check(string path, Action<Qcow2Header>? checkBacking = null)
     {
         Host.HostFile.RequireImageFile(path);
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         ulong fileLength = (ulong)RandomAccess.GetLength(file);
         byte[] first = new byte[(int)Math.Min(fileLength, 2UL << 20)];
         RandomAccess.Read(file, first, 0);
-        Qcow2Header header = Qcow2Header.Parse(first, fileLength);
+        Qcow2Header header = Qcow2Header.Parse(first, fileLength, forCheck: true);
+        header.CheckFeatures(readOnly: true);
         if (header.SnapshotCount > 0)
         {
             throw new InvalidDataException("qcow2: images with internal snapshots cannot be checked here");
         }
+
+        checkBacking?.Invoke(header);
 
         var checker = new Qcow2Checker((offset, destination) => RandomAccess.Read(file, destination, (long)offset), header, fileLength);
         return checker.Run();
@@ -95,6 +102,11 @@ public sealed class Qcow2Checker
         _refcountTable = ReadTable(_header.RefcountTableOffset, (int)(_header.RefcountTableClusters * _clusterSize / 8));
         foreach (ulong entry in _refcountTable)
         {
+            if ((entry & Qcow2Entry.RefcountTableReserved) != 0)
+            {
+                Error($"refcount table entry 0x{entry:x} has reserved bits set");
+            }
+
             ulong block = entry & Qcow2Entry.RefcountTableOffsetMask;
             if (block != 0)
             {
@@ -111,6 +123,12 @@ public sealed class Qcow2Checker
         var l2Tables = new List<(ulong Offset, bool Copied)>();
         foreach (ulong entry in l1)
         {
+            // Never a leak: a repair that trusted the offset bits alone could free clusters still in use.
+            if ((entry & Qcow2Entry.L1Reserved) != 0)
+            {
+                Error($"L1 entry 0x{entry:x} has reserved bits set");
+            }
+
             ulong table = entry & Qcow2Entry.OffsetMask;
             if (table != 0 && Aligned(table, "L2 table") && Reference(table, 1, "L2 table"))
             {
@@ -124,7 +142,8 @@ public sealed class Qcow2Checker
         }
 
         // With references known, compare with the stored refcounts (of the file and of anything counted beyond it).
-        ulong end = Math.Max((ulong)_references.Length, (ulong)_refcountTable.Length * EntriesPerBlock);
+        // As qemu-img: the clusters of the file (and any referenced past it); refcounts further out are never used.
+        ulong end = (ulong)_references.Length;
         ulong lastBlockPastEnd = ulong.MaxValue;
         for (ulong cluster = 0; cluster < end; cluster++)
         {
@@ -197,6 +216,11 @@ public sealed class Qcow2Checker
                 Reference(first << _clusterBits, last - first + 1, "compressed cluster");
                 _dataClusters++;
                 continue;
+            }
+
+            if ((entry & Qcow2Entry.L2StandardReserved) != 0)
+            {
+                Error($"L2 entry 0x{entry:x} has reserved bits set");
             }
 
             ulong host = entry & Qcow2Entry.OffsetMask;

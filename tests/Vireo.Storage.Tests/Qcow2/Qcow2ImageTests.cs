@@ -75,7 +75,20 @@ public sealed class Qcow2ImageTests
             string copy = dir.File(name + ".qcow2");
             Interop.QemuTools.Succeed("cp", "--sparse=always", path, copy);
             DiskCheckResult result = DiskImage.Check(copy);
-            return (result.Errors, result.Leaks);
+
+            // Reserved clusters are not written yet, so they lie past the end of the file, where (as for qemu-img)
+            // the check does not count refcounts: count them in the refcount block. In use: the data clusters, the
+            // header, the refcount table and block, L1 and one L2 table.
+            byte[] bytes = File.ReadAllBytes(copy);
+            ulong table = BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(48));
+            int block = (int)BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan((int)table));
+            int counted = 0;
+            for (int i = 0; i < 32768; i++)
+            {
+                counted += BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(block + (i * 2))) != 0 ? 1 : 0;
+            }
+
+            return (result.Errors, result.Leaks + counted - (int)result.AllocatedClusters - 5);
         }
     }
 
