@@ -143,94 +143,94 @@ public sealed class CheckDifferentialTests
         {
             case 0:
             case 1:
-            {
-                // A refcount of a cluster in the file (used or not) moved by -1, +1, to 0 or to 2.
-                ulong index = (ulong)random.Next((int)(image.Length / (int)cluster) + 2);
-                int delta = random.Next(4);
-                ushort old = Be16(image, layout.RefcountBlock + (index * 2));
-                ushort value = delta switch { 0 => (ushort)(old - 1), 1 => (ushort)(old + 1), 2 => 0, _ => 2 };
-                BinaryPrimitives.WriteUInt16BigEndian(image.AsSpan((int)(layout.RefcountBlock + (index * 2))), value);
-                return $"refcount of cluster {index}: {old} -> {value}";
-            }
+                {
+                    // A refcount of a cluster in the file (used or not) moved by -1, +1, to 0 or to 2.
+                    ulong index = (ulong)random.Next((int)(image.Length / (int)cluster) + 2);
+                    int delta = random.Next(4);
+                    ushort old = Be16(image, layout.RefcountBlock + (index * 2));
+                    ushort value = delta switch { 0 => (ushort)(old - 1), 1 => (ushort)(old + 1), 2 => 0, _ => 2 };
+                    BinaryPrimitives.WriteUInt16BigEndian(image.AsSpan((int)(layout.RefcountBlock + (index * 2))), value);
+                    return $"refcount of cluster {index}: {old} -> {value}";
+                }
 
             case 2:
             case 3:
             case 4:
-            {
-                // An L2 entry (allocated or not) rewritten.
-                (ulong table, int count) = layout.L2Tables[random.Next(layout.L2Tables.Count)];
-                int slot = random.Next(8) < 6 && layout.UsedL2Slots(image, table) is { Count: > 0 } used ? used[random.Next(used.Count)] : random.Next(count);
-                ulong at = table + ((ulong)slot * 8);
-                ulong old = Be64(image, at);
-                ulong value = Redirect(old, layout, random, image.Length);
-                BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan((int)at), value);
-                return $"L2 entry {slot} at 0x{at:x}: 0x{old:x} -> 0x{value:x}";
-            }
+                {
+                    // An L2 entry (allocated or not) rewritten.
+                    (ulong table, int count) = layout.L2Tables[random.Next(layout.L2Tables.Count)];
+                    int slot = random.Next(8) < 6 && layout.UsedL2Slots(image, table) is { Count: > 0 } used ? used[random.Next(used.Count)] : random.Next(count);
+                    ulong at = table + ((ulong)slot * 8);
+                    ulong old = Be64(image, at);
+                    ulong value = Redirect(old, layout, random, image.Length);
+                    BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan((int)at), value);
+                    return $"L2 entry {slot} at 0x{at:x}: 0x{old:x} -> 0x{value:x}";
+                }
 
             case 5:
             case 6:
-            {
-                ulong at = layout.L1Offset + ((ulong)random.Next(Math.Min(layout.L1Entries, 4)) * 8);
-                ulong old = Be64(image, at);
-                ulong value = Redirect(old, layout, random, image.Length);
-                BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan((int)at), value);
-                return $"L1 entry at 0x{at:x}: 0x{old:x} -> 0x{value:x}";
-            }
+                {
+                    ulong at = layout.L1Offset + ((ulong)random.Next(Math.Min(layout.L1Entries, 4)) * 8);
+                    ulong old = Be64(image, at);
+                    ulong value = Redirect(old, layout, random, image.Length);
+                    BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan((int)at), value);
+                    return $"L1 entry at 0x{at:x}: 0x{old:x} -> 0x{value:x}";
+                }
 
             case 7:
-            {
-                ulong at = layout.RefcountTableOffset + ((ulong)random.Next(2) * 8);
-                ulong old = Be64(image, at);
-                ulong value = random.Next(4) switch
                 {
-                    0 => 0,
-                    1 => old | (uint)random.Next(1, 512),
-                    2 => layout.L1Offset,
-                    _ => old + cluster,
-                };
-                BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan((int)at), value);
-                return $"refcount table entry at 0x{at:x}: 0x{old:x} -> 0x{value:x}";
-            }
+                    ulong at = layout.RefcountTableOffset + ((ulong)random.Next(2) * 8);
+                    ulong old = Be64(image, at);
+                    ulong value = random.Next(4) switch
+                    {
+                        0 => 0,
+                        1 => old | (uint)random.Next(1, 512),
+                        2 => layout.L1Offset,
+                        _ => old + cluster,
+                    };
+                    BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan((int)at), value);
+                    return $"refcount table entry at 0x{at:x}: 0x{old:x} -> 0x{value:x}";
+                }
 
             case 8:
-            {
-                int bit = new[] { 0, 1, 2, 3, 4, 5, 9, 63 }[random.Next(8)];
-                ulong old = Be64(image, 72);
-                BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan(72), old | (1UL << bit));
-                return $"incompatible feature bit {bit}";
-            }
+                {
+                    int bit = new[] { 0, 1, 2, 3, 4, 5, 9, 63 }[random.Next(8)];
+                    ulong old = Be64(image, 72);
+                    BinaryPrimitives.WriteUInt64BigEndian(image.AsSpan(72), old | (1UL << bit));
+                    return $"incompatible feature bit {bit}";
+                }
 
             case 9:
-            {
-                // A header field: offsets and sizes the tables hang on. Not the snapshot count: images with internal
-                // snapshots are not supported here (cannot check), and QEMU finds nonsense snapshots corrupt.
-                int[] fields = [20, 24, 36, 40, 48, 56, 96, 100];
-                int field = fields[random.Next(fields.Length)];
-                int width = field is 24 or 40 or 48 ? 8 : 4;
-                int at = field + width - 1 - random.Next(2);
-                byte old = image[at];
-                image[at] = (byte)random.Next(256);
-                return $"header byte {at}: 0x{old:x} -> 0x{image[at]:x}";
-            }
+                {
+                    // A header field: offsets and sizes the tables hang on. Not the snapshot count: images with internal
+                    // snapshots are not supported here (cannot check), and QEMU finds nonsense snapshots corrupt.
+                    int[] fields = [20, 24, 36, 40, 48, 56, 96, 100];
+                    int field = fields[random.Next(fields.Length)];
+                    int width = field is 24 or 40 or 48 ? 8 : 4;
+                    int at = field + width - 1 - random.Next(2);
+                    byte old = image[at];
+                    image[at] = (byte)random.Next(256);
+                    return $"header byte {at}: 0x{old:x} -> 0x{image[at]:x}";
+                }
 
             case 10:
-            {
-                // A whole metadata cluster zeroed.
-                List<ulong> clusters = [layout.RefcountBlock, layout.L1Offset, .. layout.L2Tables.Select(t => t.Offset)];
-                ulong at = clusters[random.Next(clusters.Count)];
-                Array.Clear(image, (int)at, (int)cluster);
-                return $"cluster at 0x{at:x} zeroed";
-            }
+                {
+                    // A whole metadata cluster zeroed.
+                    List<ulong> clusters = [layout.RefcountBlock, layout.L1Offset, .. layout.L2Tables.Select(t => t.Offset)];
+                    ulong at = clusters[random.Next(clusters.Count)];
+                    Array.Clear(image, (int)at, (int)cluster);
+                    return $"cluster at 0x{at:x} zeroed";
+                }
 
             default:
-            {
-                // One random byte anywhere in the metadata area (header to the end of the first L2 table).
-                int end = (int)Math.Min((ulong)image.Length, layout.L2Tables[0].Offset + cluster);
-                int at = random.Next(end);
-                byte old = image[at];
-                image[at] ^= (byte)(1 << random.Next(8));
-                return $"byte {at}: 0x{old:x} -> 0x{image[at]:x}";
-            }
+                {
+                    // One random byte anywhere in the metadata area (header to the end of the first L2 table).
+                    int end = (int)Math.Min((ulong)image.Length, layout.L2Tables[0].Offset + cluster);
+                    int at = random.Next(end);
+                    byte old = image[at];
+                    image[at] ^= (byte)(1 << random.Next(8));
+                    return $"byte {at}: 0x{old:x} -> 0x{image[at]:x}";
+                }
         }
     }
 
