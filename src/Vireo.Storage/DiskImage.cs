@@ -1,3 +1,4 @@
+using Vireo.Storage.Host;
 using Vireo.Storage.Qcow2;
 using Vireo.Storage.Raw;
 
@@ -21,6 +22,7 @@ public static class DiskImage
     /// <summary>Detects the format from the file's first bytes: the qcow2 magic, else raw.</summary>
     public static DiskFormat Probe(string path)
     {
+        HostFile.RequireImageFile(path);
         using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         Span<byte> magic = stackalloc byte[4];
         return stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4
@@ -44,12 +46,16 @@ public static class DiskImage
     /// <summary>
     /// Opens an image and its whole backing chain (backing images read-only). The format is probed when
     /// <paramref name="format"/> is null. Every file of the chain uses <paramref name="cache"/>.
+    /// <paramref name="readOnly"/> null means writable when safe: a damaged qcow2 (refcounts that disagree with its
+    /// tables, or marked corrupt or dirty) then opens read-only, and <paramref name="warn"/> gets a one-line reason;
+    /// false insists on writing and refuses such an image. Check <see cref="IBlockDevice.IsReadOnly"/> for the outcome.
     /// </summary>
     /// <exception cref="FileNotFoundException">The image or a backing file does not exist.</exception>
     /// <exception cref="InvalidDataException">The image is corrupt, unsupported, or its chain loops.</exception>
     /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
-    public static IBlockDevice Open(string path, DiskFormat? format = null, bool readOnly = false, DiskCacheMode cache = DiskCacheMode.Writeback) =>
-        OpenChain(path, format, readOnly, cache, new HashSet<string>(StringComparer.Ordinal));
+    public static IBlockDevice Open(
+        string path, DiskFormat? format = null, bool? readOnly = null, DiskCacheMode cache = DiskCacheMode.Writeback, Action<string>? warn = null) =>
+        OpenChain(path, format, readOnly, cache, warn, new HashSet<string>(StringComparer.Ordinal));
 
     /// <summary>Parses "writeback", "none" or "unsafe".</summary>
     /// <exception cref="ArgumentException">Any other name.</exception>
@@ -84,6 +90,7 @@ public static class DiskImage
             }
 
             string backingFull = Path.GetFullPath(backingFile, Path.GetDirectoryName(full)!);
+            HostFile.RequireImageFile(backingFull);
             if (!File.Exists(backingFull))
             {
                 throw new FileNotFoundException($"backing file '{backingFile}' not found (looked for {backingFull})", backingFull);
@@ -173,17 +180,53 @@ public static class DiskImage
     /// Checks an image's consistency (qcow2: refcounts against references, like <c>qemu-img check</c>; raw images
     /// have no metadata and are always clean).
     /// </summary>
+    /// <exception cref="InvalidDataException">The image cannot be checked: it cannot be opened (unsupported feature, bad header, broken backing chain).</exception>
+    /// <exception cref="FileNotFoundException">The image or a file of its backing chain does not exist.</exception>
     public static DiskCheckResult Check(string path, DiskFormat? format = null)
     {
         string full = Path.GetFullPath(path);
+        HostFile.RequireImageFile(full);
         if (!File.Exists(full))
         {
             throw new FileNotFoundException($"disk image '{path}' not found", full);
         }
 
-        return (format ?? Probe(full)) == DiskFormat.Qcow2
-            ? Qcow2Checker.Check(full)
-            : new DiskCheckResult(DiskFormat.Raw, 0, 0, [], 0, 0);
+        DiskFormat actual = format ?? Probe(full);
+        if (actual == DiskFormat.Raw)
+        {
+            return new DiskCheckResult(DiskFormat.Raw, 0, 0, [], 0, 0);
+        }
+
+        // What qemu-img cannot open cannot be checked (exit 2): unsupported incompatible features, a header out of
+        // bounds, and a backing chain that is missing, not a file, or loops.
+        return Qcow2Checker.Check(full, header => CheckBackingChain(full, header));
+    }
+
+    private static void CheckBackingChain(string full, Qcow2Header header)
+    {
+        if (header.BackingFile is not { } name)
+        {
+            return;
+        }
+
+        string backing = Path.GetFullPath(name, Path.GetDirectoryName(full)!);
+        DiskFormat? backingFormat = header.BackingFormat switch
+        {
+            null => null,
+            "raw" => DiskFormat.Raw,
+            "qcow2" => DiskFormat.Qcow2,
+            string other => throw new InvalidDataException($"qcow2: unsupported backing file format '{other}'"),
+        };
+        HostFile.RequireImageFile(backing);
+        if (!File.Exists(backing))
+        {
+            throw new FileNotFoundException($"backing file '{name}' of '{full}' not found ({backing})", backing);
+        }
+
+        var visited = new HashSet<string>(StringComparer.Ordinal) { new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full };
+        using (OpenChain(backing, backingFormat, readOnly: true, DiskCacheMode.Writeback, null, visited))
+        {
+        }
     }
 
     private static DiskImageInfo Describe(IBlockDevice device) => device switch
@@ -195,9 +238,10 @@ public static class DiskImage
         _ => throw new ArgumentException("unknown image type"),
     };
 
-    private static IBlockDevice OpenChain(string path, DiskFormat? format, bool readOnly, DiskCacheMode cache, HashSet<string> visited)
+    private static IBlockDevice OpenChain(string path, DiskFormat? format, bool? readOnly, DiskCacheMode cache, Action<string>? warn, HashSet<string> visited)
     {
         string full = Path.GetFullPath(path);
+        HostFile.RequireImageFile(full);
         if (!File.Exists(full))
         {
             throw new FileNotFoundException($"disk image '{path}' not found", full);
@@ -216,12 +260,19 @@ public static class DiskImage
 
         DiskFormat actual = format ?? Probe(full);
         return actual == DiskFormat.Qcow2
-            ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, cache, visited), cache)
-            : RawImage.Open(full, readOnly, cache);
+            ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, cache, warn, visited), cache, warn)
+            : RawImage.Open(full, readOnly == true, cache);
     }
 
     private static void WriteViaTemp(string destination, Action<string> build)
     {
+        string directory = Path.GetDirectoryName(destination)!;
+        if (!Directory.Exists(directory))
+        {
+            // Said here, or the error would name the temporary file.
+            throw new DirectoryNotFoundException($"cannot create '{destination}': directory '{directory}' does not exist");
+        }
+
         string temp = Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.tmp");
         try
         {

@@ -30,7 +30,9 @@ internal static class DiskErrors
         }
         catch (ArgumentException error)
         {
-            throw new UserErrorException(error.Message, error);
+            // The base library's own messages end in " (Parameter 'x')": not for users.
+            string message = error.ParamName is { } name ? error.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : error.Message;
+            throw new UserErrorException(message, error);
         }
         catch (UnauthorizedAccessException error)
         {

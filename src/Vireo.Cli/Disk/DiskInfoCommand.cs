@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Vireo.Cli.Options;
 using Vireo.Storage;
 
 namespace Vireo.Cli.Disk;

@@ -2,8 +2,12 @@ using Vireo.Storage;
 
 namespace Vireo.Cli.Run;
 
-/// <summary>A parsed <c>--disk PATH[,format=raw|qcow2][,readonly=on|off][,cache=writeback|none|unsafe]</c> value.</summary>
-internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly, DiskCacheMode Cache = DiskCacheMode.Writeback)
+/// <summary>
+/// A parsed <c>--disk PATH[,format=raw|qcow2][,readonly=on|off][,cache=writeback|none|unsafe]</c> value.
+/// <see cref="ReadOnly"/> is null when not given: writable unless the image is damaged (then read-only, with a warning);
+/// an explicit <c>readonly=off</c> refuses a damaged image instead.
+/// </summary>
+internal sealed record DiskSpec(string Path, DiskFormat? Format, bool? ReadOnly, DiskCacheMode Cache = DiskCacheMode.Writeback)
 {
     private const string Usage = "format=raw|qcow2, readonly=on|off, cache=writeback|none|unsafe";
 
@@ -18,7 +22,7 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly, 
         }
 
         DiskFormat? format = null;
-        bool readOnly = false;
+        bool? readOnly = null;
         DiskCacheMode cache = DiskCacheMode.Writeback;
         for (int i = 1; i < parts.Length; i++)
         {
@@ -38,6 +42,11 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool ReadOnly, 
                 default:
                     throw new UserErrorException($"--disk {path}: unknown option '{parts[i]}' ({Usage})");
             }
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new UserErrorException($"--disk: {path}: is a directory");
         }
 
         if (!File.Exists(path))

@@ -31,7 +31,7 @@ internal static class VmShowCommand
             System.Console.WriteLine($"kernel:     {vm.Spec.Kernel ?? "(default guest)"}");
             foreach (Host.Specs.VmDiskSpec disk in vm.Spec.Disks)
             {
-                System.Console.WriteLine($"disk:       {disk.Path} ({disk.Format ?? "probe"}, cache={disk.Cache}{(disk.ReadOnly ? ", read-only" : string.Empty)})");
+                System.Console.WriteLine($"disk:       {disk.Path} ({disk.Format ?? "probe"}, cache={disk.Cache}{(disk.ReadOnly == true ? ", read-only" : string.Empty)})");
             }
 
             foreach (Host.Specs.VmNicSpec nic in vm.Spec.Nics)

@@ -30,7 +30,7 @@ public static class VmBuilder
         var resources = new List<IDisposable>();
         try
         {
-            OpenDisks(spec, config, resources);
+            OpenDisks(spec, context, config, resources);
             OpenNics(spec, context, config, resources);
             var machine = new VirtMachine(config, CreateEngine(spec.Engine), context.ConsoleOutput, context.Time);
             machine.Diagnostics = message => Log.DeviceDiagnostic(context.Logger, message);
@@ -92,7 +92,7 @@ public static class VmBuilder
         return config;
     }
 
-    private static void OpenDisks(VmSpec spec, MachineConfig config, List<IDisposable> resources)
+    private static void OpenDisks(VmSpec spec, VmBuildContext context, MachineConfig config, List<IDisposable> resources)
     {
         for (int i = 0; i < spec.Disks.Count; i++)
         {
@@ -101,7 +101,8 @@ public static class VmBuilder
             IBlockDevice image;
             try
             {
-                image = DiskImage.Open(disk.Path, format, disk.ReadOnly, DiskImage.ParseCacheMode(disk.Cache));
+                int index = i;
+                image = DiskImage.Open(disk.Path, format, disk.ReadOnly, DiskImage.ParseCacheMode(disk.Cache), message => Log.DiskWarning(context.Logger, index, message));
             }
             catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
             {
@@ -109,7 +110,7 @@ public static class VmBuilder
             }
 
             resources.Add(image);
-            config.ExtraDevices.Add(new VirtioBlockDevice(image, disk.ReadOnly, $"vireo-disk{i}"));
+            config.ExtraDevices.Add(new VirtioBlockDevice(image, image.IsReadOnly, $"vireo-disk{i}"));
         }
     }
 

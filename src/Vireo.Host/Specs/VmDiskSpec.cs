@@ -12,6 +12,9 @@ public sealed record VmDiskSpec
     /// <summary>"writeback" (default), "none" (O_DIRECT) or "unsafe" (flushes ignored).</summary>
     public string Cache { get; init; } = "writeback";
 
-    /// <summary>Attach read-only (the guest sees a read-only disk; the image is opened read-only).</summary>
-    public bool ReadOnly { get; init; }
+    /// <summary>
+    /// True attaches read-only (the guest sees a read-only disk); false insists on writable, refusing a damaged image;
+    /// null (the default) is writable unless the image is damaged, which then opens read-only with a warning.
+    /// </summary>
+    public bool? ReadOnly { get; init; }
 }

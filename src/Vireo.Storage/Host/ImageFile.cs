@@ -80,8 +80,10 @@ internal sealed unsafe partial class ImageFile : IDisposable
     /// that overlays are reading; a reader takes a shared lock.
     /// </summary>
     /// <exception cref="NotSupportedException">cache=none on a host file system without O_DIRECT.</exception>
+    /// <exception cref="InvalidDataException">The path is a directory, a FIFO or anything else but a regular file or block device.</exception>
     public static ImageFile Open(string path, bool readOnly, DiskCacheMode cache)
     {
+        HostFile.RequireImageFile(path);
         if (cache != DiskCacheMode.None)
         {
             SafeFileHandle handle = OpenLocked(() => File.OpenHandle(

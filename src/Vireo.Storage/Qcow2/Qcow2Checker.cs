@@ -15,7 +15,7 @@ public sealed class Qcow2Checker
     /// <summary>Refuses to check files with more clusters than this (bounds the reference array).</summary>
     private const ulong MaxClusters = 1UL << 28;
 
-    private readonly SafeFileHandle _file;
+    private readonly Qcow2ReadAt _read;
     private readonly Qcow2Header _header;
     private readonly ulong _fileLength;
     private readonly int _clusterBits;
@@ -30,16 +30,17 @@ public sealed class Qcow2Checker
     private int _errors;
     private int _leaks;
     private ulong _dataClusters;
+    private ulong[]? _inUse;
 
-    private Qcow2Checker(SafeFileHandle file, Qcow2Header header, ulong fileLength)
+    private Qcow2Checker(Qcow2ReadAt read, Qcow2Header header, ulong fileLength, ulong maxClusters = MaxClusters)
     {
-        _file = file;
+        _read = read;
         _header = header;
         _fileLength = fileLength;
         _clusterBits = header.ClusterBits;
         _clusterSize = (ulong)header.ClusterSize;
         ulong clusters = (fileLength + _clusterSize - 1) >> _clusterBits;
-        if (clusters > MaxClusters)
+        if (clusters > maxClusters)
         {
             throw new InvalidDataException("qcow2: the file has too many clusters to check");
         }
@@ -47,22 +48,49 @@ public sealed class Qcow2Checker
         _references = new ushort[clusters];
     }
 
-    /// <summary>Checks the qcow2 image at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">The header itself is unusable, or the image has internal snapshots.</exception>
-    public static DiskCheckResult Check(string path)
+    /// <summary>
+    /// Checks the qcow2 image at <paramref name="path"/>. <paramref name="checkBacking"/>, when given, gets the parsed
+    /// header before the check and throws if the backing chain is unusable.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The header itself is unusable, the image uses an unsupported feature or
+    /// has internal snapshots.</exception>
+    public static DiskCheckResult Check(string path, Action<Qcow2Header>? checkBacking = null)
     {
+        Host.HostFile.RequireImageFile(path);
         using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         ulong fileLength = (ulong)RandomAccess.GetLength(file);
         byte[] first = new byte[(int)Math.Min(fileLength, 2UL << 20)];
         RandomAccess.Read(file, first, 0);
-        Qcow2Header header = Qcow2Header.Parse(first, fileLength);
+        Qcow2Header header = Qcow2Header.Parse(first, fileLength, forCheck: true);
+        header.CheckFeatures(readOnly: true);
         if (header.SnapshotCount > 0)
         {
             throw new InvalidDataException("qcow2: images with internal snapshots cannot be checked here");
         }
 
-        var checker = new Qcow2Checker(file, header, fileLength);
+        checkBacking?.Invoke(header);
+
+        var checker = new Qcow2Checker((offset, destination) => RandomAccess.Read(file, destination, (long)offset), header, fileLength);
         return checker.Run();
+    }
+
+    /// <summary>
+    /// The same check, run when an image is opened for writing, through <paramref name="read"/>. Also returns a bitmap
+    /// of the clusters that are in use (referenced, or with a nonzero stored refcount): the allocator must never hand
+    /// out one of them. Null when the file has more than <paramref name="maxClusters"/> clusters (too costly at open).
+    /// </summary>
+    internal static (DiskCheckResult Result, ulong[] InUse)? CheckForOpen(Qcow2ReadAt read, Qcow2Header header, ulong fileLength, ulong maxClusters)
+    {
+        ulong clusters = (fileLength + (ulong)header.ClusterSize - 1) >> header.ClusterBits;
+        if (clusters > maxClusters)
+        {
+            return null;
+        }
+
+        var checker = new Qcow2Checker(read, header, fileLength, maxClusters);
+        checker._inUse = new ulong[(clusters + 63) / 64];
+        DiskCheckResult result = checker.Run();
+        return (result, checker._inUse);
     }
 
     private DiskCheckResult Run()
@@ -74,6 +102,11 @@ public sealed class Qcow2Checker
         _refcountTable = ReadTable(_header.RefcountTableOffset, (int)(_header.RefcountTableClusters * _clusterSize / 8));
         foreach (ulong entry in _refcountTable)
         {
+            if ((entry & Qcow2Entry.RefcountTableReserved) != 0)
+            {
+                Error($"refcount table entry 0x{entry:x} has reserved bits set");
+            }
+
             ulong block = entry & Qcow2Entry.RefcountTableOffsetMask;
             if (block != 0)
             {
@@ -90,6 +123,12 @@ public sealed class Qcow2Checker
         var l2Tables = new List<(ulong Offset, bool Copied)>();
         foreach (ulong entry in l1)
         {
+            // Never a leak: a repair that trusted the offset bits alone could free clusters still in use.
+            if ((entry & Qcow2Entry.L1Reserved) != 0)
+            {
+                Error($"L1 entry 0x{entry:x} has reserved bits set");
+            }
+
             ulong table = entry & Qcow2Entry.OffsetMask;
             if (table != 0 && Aligned(table, "L2 table") && Reference(table, 1, "L2 table"))
             {
@@ -103,7 +142,8 @@ public sealed class Qcow2Checker
         }
 
         // With references known, compare with the stored refcounts (of the file and of anything counted beyond it).
-        ulong end = Math.Max((ulong)_references.Length, (ulong)_refcountTable.Length * EntriesPerBlock);
+        // As qemu-img: the clusters of the file (and any referenced past it); refcounts further out are never used.
+        ulong end = (ulong)_references.Length;
         ulong lastBlockPastEnd = ulong.MaxValue;
         for (ulong cluster = 0; cluster < end; cluster++)
         {
@@ -124,6 +164,10 @@ public sealed class Qcow2Checker
 
             ulong stored = StoredRefcount(cluster);
             ulong referenced = cluster < (ulong)_references.Length ? _references[cluster] : 0UL;
+            if (_inUse is not null && cluster < (ulong)_references.Length && (stored | referenced) != 0)
+            {
+                _inUse[cluster >> 6] |= 1UL << (int)(cluster & 63);
+            }
             if (stored < referenced)
             {
                 Error($"cluster {cluster}: refcount {stored} but {referenced} reference(s)");
@@ -174,6 +218,11 @@ public sealed class Qcow2Checker
                 continue;
             }
 
+            if ((entry & Qcow2Entry.L2StandardReserved) != 0)
+            {
+                Error($"L2 entry 0x{entry:x} has reserved bits set");
+            }
+
             ulong host = entry & Qcow2Entry.OffsetMask;
             if (host == 0)
             {
@@ -216,7 +265,7 @@ public sealed class Qcow2Checker
         {
             _cachedBlock ??= new byte[_clusterSize];
             Array.Clear(_cachedBlock);
-            RandomAccess.Read(_file, _cachedBlock, (long)block);
+            _read(block, _cachedBlock);
             _cachedBlockOffset = block;
         }
 
@@ -273,7 +322,7 @@ public sealed class Qcow2Checker
         byte[] bytes = new byte[entries * 8];
         if (offset < _fileLength)
         {
-            RandomAccess.Read(_file, bytes, (long)offset);
+            _read(offset, bytes.AsSpan(0, (int)Math.Min((ulong)bytes.Length, _fileLength - offset)));
         }
 
         ulong[] table = new ulong[entries];

@@ -96,7 +96,21 @@ public sealed class Qcow2Header
     /// (or the whole file when shorter); <paramref name="fileLength"/> bounds every offset.
     /// </summary>
     /// <exception cref="InvalidDataException">The header is not a valid qcow2 header or exceeds a limit.</exception>
-    public static Qcow2Header Parse(ReadOnlySpan<byte> firstCluster, ulong fileLength)
+    /// <param name="firstCluster">At least the first cluster of the file (or the whole file when shorter).</param>
+    /// <param name="fileLength">Bounds every offset.</param>
+    /// <param name="forCheck">For a consistency check (as <c>qemu-img check</c> opens an image): the L1 and refcount
+    /// tables may run past the end of the file or overlap each other; the check reports that as corruption.</param>
+    public static Qcow2Header Parse(ReadOnlySpan<byte> firstCluster, ulong fileLength, bool forCheck)
+    {
+        Qcow2Header header = ParseFields(firstCluster);
+        header.Validate(fileLength, forCheck);
+        return header;
+    }
+
+    /// <summary>Parses and validates a header for opening the image (every table inside the file, none overlapping).</summary>
+    public static Qcow2Header Parse(ReadOnlySpan<byte> firstCluster, ulong fileLength) => Parse(firstCluster, fileLength, forCheck: false);
+
+    private static Qcow2Header ParseFields(ReadOnlySpan<byte> firstCluster)
     {
         if (firstCluster.Length < V2HeaderLength || BinaryPrimitives.ReadUInt32BigEndian(firstCluster) != Magic)
         {
@@ -137,7 +151,8 @@ public sealed class Qcow2Header
 
             refcountOrder = (int)order;
             headerLength = Be32(firstCluster, 100);
-            if (headerLength < V3MinHeaderLength || headerLength % 8 != 0 || headerLength > (uint)clusterSize
+            // The spec asks for a multiple of 8; QEMU accepts any length, and so does this (extensions follow it).
+            if (headerLength < V3MinHeaderLength || headerLength > (uint)clusterSize
                 || headerLength > (uint)firstCluster.Length)
             {
                 throw Invalid($"bad header_length {headerLength}");
@@ -177,7 +192,6 @@ public sealed class Qcow2Header
             throw Invalid($"compression type {header.AdditionalFields[0]} is not supported (only zlib)");
         }
 
-        header.Validate(fileLength);
         return header;
     }
 
@@ -190,25 +204,15 @@ public sealed class Qcow2Header
     }
 
     /// <summary>
-    /// Refuses images with incompatible features this code does not implement. Dirty and corrupt images may still
-    /// be read (refcounts do not matter to reads), never written.
+    /// Refuses images with incompatible features this code does not implement. Dirty and corrupt images are left to
+    /// <see cref="UnsafeToWrite"/>: they may be read (refcounts do not matter to reads), never written.
     /// </summary>
     public void CheckFeatures(bool readOnly)
     {
         ulong unknown = IncompatibleFeatures & ~(IncompatibleDirty | IncompatibleCorrupt);
         if (unknown != 0)
         {
-            throw Invalid($"unsupported incompatible feature(s): {DescribeFeatures(0, unknown)}");
-        }
-
-        if (!readOnly && (IncompatibleFeatures & IncompatibleCorrupt) != 0)
-        {
-            throw Invalid("the image is marked corrupt; it can only be opened read-only (repair it with qemu-img check -r all)");
-        }
-
-        if (!readOnly && (IncompatibleFeatures & IncompatibleDirty) != 0)
-        {
-            throw Invalid("the image is marked dirty (lazy refcounts); repair it with qemu-img check -r all before writing");
+            throw Invalid($"unsupported feature: incompatible feature(s) {DescribeFeatures(0, unknown)}");
         }
 
         if (!readOnly && Version < 3)
@@ -221,6 +225,17 @@ public sealed class Qcow2Header
             throw Invalid("qcow2 images with internal snapshots are read-only here");
         }
     }
+
+    /// <summary>
+    /// Why an image with this header must not be written (marked corrupt, or dirty: its refcounts may be stale), or
+    /// null. It may still be read.
+    /// </summary>
+    public string? UnsafeToWrite(string path) =>
+        (IncompatibleFeatures & IncompatibleCorrupt) != 0
+            ? $"the image is marked corrupt (damage was found in its metadata) and can only be opened read-only (see vireo disk check {path})"
+            : (IncompatibleFeatures & IncompatibleDirty) != 0
+                ? $"the image is marked dirty (lazy refcounts not yet rebuilt) and can only be opened read-only (see vireo disk check {path})"
+                : null;
 
     /// <summary>Serialises the header, its extensions and the backing file name into the start of a cluster.</summary>
     public byte[] Serialize()
@@ -282,8 +297,9 @@ public sealed class Qcow2Header
         }
     }
 
-    private void Validate(ulong fileLength)
+    private void Validate(ulong fileLength, bool forCheck)
     {
+        ulong bound = forCheck ? ulong.MaxValue : fileLength;
         ulong clusterSize = (ulong)ClusterSize;
         if (Size > MaxVirtualSize)
         {
@@ -300,15 +316,15 @@ public sealed class Qcow2Header
             throw Invalid($"L1 table of {L1Size} entries cannot map the {Size}-byte virtual size");
         }
 
-        CheckTable("L1 table", L1TableOffset, (ulong)L1Size * 8, fileLength, L1Size != 0);
+        CheckTable("L1 table", L1TableOffset, (ulong)L1Size * 8, bound, L1Size != 0);
         ulong refcountBytes = (ulong)RefcountTableClusters * clusterSize;
         if (RefcountTableClusters == 0 || refcountBytes > MaxRefcountTableBytes)
         {
             throw Invalid($"refcount table of {RefcountTableClusters} clusters is out of bounds");
         }
 
-        CheckTable("refcount table", RefcountTableOffset, refcountBytes, fileLength, required: true);
-        if (L1Size != 0 && Overlaps(L1TableOffset, (ulong)L1Size * 8, RefcountTableOffset, refcountBytes))
+        CheckTable("refcount table", RefcountTableOffset, refcountBytes, bound, required: true);
+        if (!forCheck && L1Size != 0 && Overlaps(L1TableOffset, (ulong)L1Size * 8, RefcountTableOffset, refcountBytes))
         {
             throw Invalid("the L1 table and the refcount table overlap");
         }
@@ -419,13 +435,14 @@ public sealed class Qcow2Header
                 }
             }
 
-            names.Add(bit switch
+            string known = bit switch
             {
-                2 => $"{name} (external data file)",
-                3 => $"{name} (compression type)",
-                4 => $"{name} (extended L2 entries)",
-                _ => name,
-            });
+                2 => "external data file",
+                3 => "compression type",
+                4 => "extended L2 entries",
+                _ => "unknown",
+            };
+            names.Add(name == $"bit {bit}" ? $"{known} (bit {bit})" : $"{name} (bit {bit})");
         }
 
         return string.Join(", ", names);

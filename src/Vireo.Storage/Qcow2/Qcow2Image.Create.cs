@@ -20,20 +20,22 @@ public sealed partial class Qcow2Image
     {
         if (clusterBits is < 9 or > 21)
         {
-            throw new ArgumentOutOfRangeException(nameof(clusterBits), "cluster size must be a power of two from 512 bytes to 2 MiB");
+            throw new ArgumentException("the cluster size must be a power of two from 512 bytes to 2 MiB");
         }
 
         size = (size + 511) & ~511UL;
+        ulong clusterSize = 1UL << clusterBits;
         if (size > Qcow2Header.MaxVirtualSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), "virtual size is too large");
+            throw new ArgumentException($"a qcow2 virtual size of {size} bytes is too large (at most {Qcow2Header.MaxVirtualSize} bytes, 64 PiB)");
         }
 
-        ulong clusterSize = 1UL << clusterBits;
         ulong l1Entries = Math.Max(1, Qcow2Header.RequiredL1Entries(size, clusterBits));
         if (l1Entries * 8 > Qcow2Header.MaxL1Bytes)
         {
-            throw new ArgumentOutOfRangeException(nameof(size), "virtual size is too large for this cluster size");
+            ulong most = Qcow2Header.MaxL1Bytes / 8 * (1UL << ((2 * clusterBits) - 3));
+            throw new ArgumentException(
+                $"a qcow2 virtual size of {size} bytes is too large for {clusterSize}-byte clusters (at most {most} bytes; a larger --cluster-size allows more)");
         }
 
         ulong perBlock = clusterSize * 8 / 16;

@@ -223,7 +223,7 @@ public sealed partial class Qcow2Image
 
         if (IsNormal(entry) && ownedHost)
         {
-            WriteHost(oldHost + (ulong)intra, data);
+            WriteHost(oldHost + (ulong)intra, data, Qcow2Section.Data);
             if ((entry & Qcow2Entry.Copied) == 0)
             {
                 SetL2Entry(table, tableOffset, index, entry | Qcow2Entry.Copied);
@@ -254,7 +254,7 @@ public sealed partial class Qcow2Image
             // A preallocated zero cluster we own is reused; anything else (shared, compressed, unallocated) gets a
             // fresh cluster, so the old data stays intact until the new mapping is in place.
             ulong host = ownedHost ? oldHost : AllocateCluster() << _clusterBits;
-            WriteHost(host, whole);
+            WriteHost(host, whole, Qcow2Section.Data);
             SetL2Entry(table, tableOffset, index, host | Qcow2Entry.Copied);
             if (host != oldHost)
             {
@@ -313,19 +313,19 @@ public sealed partial class Qcow2Image
         }
 
         ulong newOffset = AllocateCluster() << _clusterBits;
+        _metadata.Add(newOffset);
+        _l2TableOffsets.Add(newOffset);
         byte[] zero = ArrayPool<byte>.Shared.Rent((int)_clusterSize);
         try
         {
             Array.Clear(zero, 0, (int)_clusterSize);
-            WriteHost(newOffset, zero.AsSpan(0, (int)_clusterSize));
+            WriteHost(newOffset, zero.AsSpan(0, (int)_clusterSize), Qcow2Section.L2Table);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(zero);
         }
 
-        _metadata.Add(newOffset);
-        _l2TableOffsets.Add(newOffset);
         ulong[] table = new ulong[1UL << _l2Bits];
         CacheL2(newOffset, table);
         SetL1Entry(l1Index, newOffset | Qcow2Entry.Copied);
@@ -346,14 +346,14 @@ public sealed partial class Qcow2Image
                 BinaryPrimitives.WriteUInt64BigEndian(block[(i * 8)..], first + i == index ? value : table[first + i]);
             }
 
-            WriteHost(tableOffset + ((ulong)first * 8), block);
+            WriteHost(tableOffset + ((ulong)first * 8), block, Qcow2Section.L2Table);
             table[index] = value;
             return;
         }
 
         Span<byte> bytes = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
-        WriteHost(tableOffset + ((ulong)index * 8), bytes);
+        WriteHost(tableOffset + ((ulong)index * 8), bytes, Qcow2Section.L2Table);
         table[index] = value;
     }
 
@@ -361,12 +361,14 @@ public sealed partial class Qcow2Image
     {
         Span<byte> bytes = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
-        WriteHost(_header.L1TableOffset + (index * 8), bytes);
+        WriteHost(_header.L1TableOffset + (index * 8), bytes, Qcow2Section.L1Table);
         _l1[index] = value;
     }
 
-    private void WriteHost(ulong offset, ReadOnlySpan<byte> data)
+    /// <summary>Every write of the image's own (metadata or copied-on-write data) goes here, after the overlap check.</summary>
+    private void WriteHost(ulong offset, ReadOnlySpan<byte> data, Qcow2Section section)
     {
+        CheckWriteTarget(offset, (ulong)data.Length, section);
         _file.Write(offset, data);
         _fileLength = Math.Max(_fileLength, offset + (ulong)data.Length);
     }

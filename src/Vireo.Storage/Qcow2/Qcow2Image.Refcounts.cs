@@ -80,6 +80,13 @@ public sealed partial class Qcow2Image
     /// </summary>
     private void WritePendingRefcounts()
     {
+        if (_corrupt)
+        {
+            // Damage was found: nothing more is written (the reservations leak, which is harmless).
+            _pendingRefcountWrites.Clear();
+            return;
+        }
+
         foreach ((ulong offset, byte[] block, int start, int end) in _pendingRefcountWrites)
         {
             WriteRefcountRange(offset, block, start, end - start);
@@ -98,7 +105,7 @@ public sealed partial class Qcow2Image
             length = end - start;
         }
 
-        WriteHost(blockOffset + (ulong)start, block.AsSpan(start, length));
+        WriteHost(blockOffset + (ulong)start, block.AsSpan(start, length), Qcow2Section.RefcountBlock);
     }
 
     private ulong FindFreeCluster()
@@ -110,6 +117,7 @@ public sealed partial class Qcow2Image
             // the scan.
             if (cluster >= end || (!_metadata.Contains(cluster << _clusterBits) && GetRefcount(cluster) == 0))
             {
+                CheckFree(cluster);
                 _freeHint = cluster + 1;
                 return cluster;
             }
@@ -191,6 +199,8 @@ public sealed partial class Qcow2Image
         {
             _allocationEnd = Math.Max(_allocationEnd, cluster + 1);
         }
+
+        MarkInUse(cluster, value > 0);
     }
 
     private void DeferRefcountWrite(ulong blockOffset, byte[] block, int start, int end)
@@ -255,15 +265,18 @@ public sealed partial class Qcow2Image
             }
         }
 
+        CheckFree(home);
         byte[] block = new byte[_clusterSize];
         WriteRefcount(block, home - first, 1);
         WriteRefcount(block, cluster - first, value);
         ulong offset = home << _clusterBits;
-        WriteHost(offset, block);
-        _file.Flush();
         _metadata.Add(offset);
         _refcountBlockOffsets.Add(offset);
+        WriteHost(offset, block, Qcow2Section.RefcountBlock);
+        _file.Flush();
         _refcountBlocks[offset] = block;
+        MarkInUse(home, true);
+        MarkInUse(cluster, value > 0);
         SetRefcountTableEntry(blockIndex, offset);
         _allocationEnd = Math.Max(_allocationEnd, home + 1);
     }
@@ -272,7 +285,7 @@ public sealed partial class Qcow2Image
     {
         Span<byte> bytes = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
-        WriteHost(_header.RefcountTableOffset + (index * 8), bytes);
+        WriteHost(_header.RefcountTableOffset + (index * 8), bytes, Qcow2Section.RefcountTable);
         _refcountTable[index] = value;
     }
 
@@ -341,13 +354,21 @@ public sealed partial class Qcow2Image
             {
                 byte[] block = GetRefcountBlock(_refcountTable[index] & Qcow2Entry.RefcountTableOffsetMask);
                 (int s, int n) = WriteRefcount(block, c % _refcountEntriesPerBlock, 1);
-                WriteHost((_refcountTable[index] & Qcow2Entry.RefcountTableOffsetMask) + (ulong)s, block.AsSpan(s, n));
+                WriteHost((_refcountTable[index] & Qcow2Entry.RefcountTableOffsetMask) + (ulong)s, block.AsSpan(s, n), Qcow2Section.RefcountBlock);
             }
+        }
+
+        // The new table and blocks are not registered as metadata until the header points at them: until then their
+        // clusters must simply be free of anything else.
+        for (ulong c = start; c < areaEnd; c++)
+        {
+            CheckFree(c);
+            MarkInUse(c, true);
         }
 
         foreach ((ulong index, byte[] block) in newBlocks)
         {
-            WriteHost(table[index], block);
+            WriteHost(table[index], block, Qcow2Section.Data);
         }
 
         byte[] tableBytes = new byte[tableClusters << _clusterBits];
@@ -357,13 +378,13 @@ public sealed partial class Qcow2Image
         }
 
         ulong tableOffset = start << _clusterBits;
-        WriteHost(tableOffset, tableBytes);
+        WriteHost(tableOffset, tableBytes, Qcow2Section.Data);
         _file.Flush();
 
         Span<byte> header = stackalloc byte[12];
         BinaryPrimitives.WriteUInt64BigEndian(header, tableOffset);
         BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)tableClusters);
-        WriteHost(48, header);
+        WriteHost(48, header, Qcow2Section.Header);
         _file.Flush();
 
         ulong oldOffset = _header.RefcountTableOffset;

@@ -212,6 +212,7 @@ public sealed partial class Qcow2Image
             for (int i = 0; i < hosts.Length; i++)
             {
                 hosts[i] = AllocateCluster() << _clusterBits;
+                CheckWriteTarget(hosts[i], _clusterSize, Qcow2Section.Data);
                 _fileLength = Math.Max(_fileLength, hosts[i] + _clusterSize);
             }
 
@@ -276,7 +277,7 @@ public sealed partial class Qcow2Image
                     BinaryPrimitives.WriteUInt64BigEndian(bytes[(i * 8)..], table[index + i]);
                 }
 
-                WriteHost(tableOffset + ((ulong)index * 8), bytes[..(run * 8)]);
+                WriteHost(tableOffset + ((ulong)index * 8), bytes[..(run * 8)], Qcow2Section.L2Table);
             }
 
             first += run;

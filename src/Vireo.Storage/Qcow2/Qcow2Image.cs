@@ -93,14 +93,52 @@ public sealed partial class Qcow2Image : IBlockDevice
 
     /// <summary>
     /// Opens a qcow2 image. <paramref name="openBacking"/> opens the backing file (full path, format from the header
-    /// extension or null to probe); it is how the caller enforces chain-loop detection.
+    /// extension or null to probe); it is how the caller enforces chain-loop detection. <paramref name="readOnly"/>
+    /// null means writable when that is safe: an image marked corrupt or dirty, or whose refcounts disagree with its
+    /// tables, then opens read-only and <paramref name="warn"/> gets one line saying why; false insists on writing and
+    /// such an image is refused (<see cref="InvalidDataException"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">The image is not valid qcow2 or uses unsupported features.</exception>
     /// <exception cref="NotSupportedException"><paramref name="cache"/> is none and the host file system has no O_DIRECT.</exception>
     public static Qcow2Image Open(
-        string path, bool readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking, DiskCacheMode cache = DiskCacheMode.Writeback)
+        string path, bool? readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking, DiskCacheMode cache = DiskCacheMode.Writeback,
+        Action<string>? warn = null) =>
+        Open(path, readOnly, openBacking, cache, warn, OpenCheckMaxClusters);
+
+    /// <summary>
+    /// <see cref="Open(string, bool?, Func{string, DiskFormat?, IBlockDevice}, DiskCacheMode, Action{string}?)"/> with the
+    /// size limit of the full check at open (tests use 0 to reach the checks made while writing).
+    /// </summary>
+    internal static Qcow2Image Open(
+        string path, bool? readOnly, Func<string, DiskFormat?, IBlockDevice> openBacking, DiskCacheMode cache, Action<string>? warn,
+        ulong openCheckMaxClusters)
     {
         ArgumentNullException.ThrowIfNull(openBacking);
+        if (readOnly == true)
+        {
+            return OpenCore(path, true, fallBack: false, openBacking, cache, openCheckMaxClusters, out _)!;
+        }
+
+        Qcow2Image? image = OpenCore(path, false, fallBack: readOnly is null, openBacking, cache, openCheckMaxClusters, out string? reason);
+        if (image is not null)
+        {
+            return image;
+        }
+
+        image = OpenCore(path, true, fallBack: false, openBacking, cache, openCheckMaxClusters, out _)!;
+        warn?.Invoke($"'{path}' opened read-only: {reason}");
+        return image;
+    }
+
+    /// <summary>
+    /// Opens an image. Writable and unsafe to write: null and <paramref name="unsafeReason"/> when
+    /// <paramref name="fallBack"/>, else <see cref="InvalidDataException"/>.
+    /// </summary>
+    private static Qcow2Image? OpenCore(
+        string path, bool readOnly, bool fallBack, Func<string, DiskFormat?, IBlockDevice> openBacking, DiskCacheMode cache,
+        ulong openCheckMaxClusters, out string? unsafeReason)
+    {
+        unsafeReason = null;
         string full = System.IO.Path.GetFullPath(path);
         // Writers lock exclusively: no second writer, and no writing a file that another chain reads as its backing.
         ImageFile file = ImageFile.Open(full, readOnly, cache);
@@ -112,6 +150,7 @@ public sealed partial class Qcow2Image : IBlockDevice
             file.Read(0, first);
             Qcow2Header header = Qcow2Header.Parse(first, fileLength);
             header.CheckFeatures(readOnly);
+            string? reason = readOnly ? null : header.UnsafeToWrite(path);
 
             byte[] l1Bytes = new byte[header.L1Size * 8];
             file.Read(header.L1TableOffset, l1Bytes);
@@ -119,6 +158,21 @@ public sealed partial class Qcow2Image : IBlockDevice
             byte[] refcountBytes = new byte[header.RefcountTableClusters * (ulong)header.ClusterSize];
             file.Read(header.RefcountTableOffset, refcountBytes);
             ulong[] refcountTable = DecodeTable(refcountBytes);
+
+            // Reads do not depend on refcounts; writes do (a cluster with a wrong refcount of 0 would be handed out).
+            ulong[]? inUse = null;
+            if (!readOnly && reason is null)
+            {
+                (inUse, reason) = CheckConsistency(file, header, fileLength, path, openCheckMaxClusters);
+            }
+
+            if (reason is not null)
+            {
+                unsafeReason = reason;
+                RefuseWriting(reason, fallBack);
+                file.Dispose();
+                return null;
+            }
 
             string? backingPath = null;
             if (header.BackingFile is { } name)
@@ -131,6 +185,7 @@ public sealed partial class Qcow2Image : IBlockDevice
                     "qcow2" => DiskFormat.Qcow2,
                     string other => throw new InvalidDataException($"qcow2: unsupported backing file format '{other}'"),
                 };
+                HostFile.RequireImageFile(backingPath);
                 if (!File.Exists(backingPath))
                 {
                     throw new FileNotFoundException($"backing file '{name}' of '{path}' not found ({backingPath})", backingPath);
@@ -139,7 +194,15 @@ public sealed partial class Qcow2Image : IBlockDevice
                 backing = openBacking(backingPath, backingFormat);
             }
 
-            var image = new Qcow2Image(file, full, header, fileLength, l1, refcountTable, backing, backingPath, readOnly);
+            var image = new Qcow2Image(file, full, header, fileLength, l1, refcountTable, backing, backingPath, readOnly) { _inUse = inUse };
+            if (!readOnly && inUse is null && image.CheckMetadataRefcounts() is { } metadataReason)
+            {
+                unsafeReason = metadataReason;
+                RefuseWriting(metadataReason, fallBack);
+                image.Dispose();
+                return null;
+            }
+
             if (!readOnly && header.AutoclearFeatures != 0)
             {
                 // We do not maintain whatever those bits vouch for (bitmaps...), so the spec says clear them.
@@ -157,6 +220,15 @@ public sealed partial class Qcow2Image : IBlockDevice
             backing?.Dispose();
             file.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Throws unless the open may fall back to read-only.</summary>
+    private static void RefuseWriting(string reason, bool fallBack)
+    {
+        if (!fallBack)
+        {
+            throw new InvalidDataException($"qcow2: {reason}");
         }
     }
 
@@ -240,6 +312,13 @@ public sealed partial class Qcow2Image : IBlockDevice
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (IsReadOnly)
         {
+            return;
+        }
+
+        if (_corrupt)
+        {
+            // Damage was found: nothing more is written, not even the return of reserved clusters.
+            _file.Flush();
             return;
         }
 
@@ -433,6 +512,11 @@ public sealed partial class Qcow2Image : IBlockDevice
         if (IsReadOnly)
         {
             throw new IOException("the disk image is read-only");
+        }
+
+        if (_corrupt)
+        {
+            ThrowCorrupt();
         }
     }
 

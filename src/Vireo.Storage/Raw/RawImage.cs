@@ -57,8 +57,21 @@ public sealed class RawImage : IBlockDevice
     /// <summary>Creates a sparse raw image of <paramref name="size"/> bytes at <paramref name="path"/> (which must not exist).</summary>
     internal static void CreateFile(string path, ulong size)
     {
+        if (size > long.MaxValue)
+        {
+            throw new ArgumentException($"a raw image of {size} bytes is larger than any host file can be");
+        }
+
         using SafeFileHandle handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-        RandomAccess.SetLength(handle, checked((long)size));
+        try
+        {
+            RandomAccess.SetLength(handle, (long)size);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"the host file system cannot hold a raw image of {size} bytes");
+        }
+
         RandomAccess.FlushToDisk(handle);
     }
 

@@ -13,7 +13,7 @@ public sealed class DiskSpecTests : IDisposable
     public void DefaultsAreProbedFormatReadWriteAndWritebackCache()
     {
         DiskSpec spec = DiskSpec.Parse(_file);
-        Assert.Equal(new DiskSpec(_file, null, false, DiskCacheMode.Writeback), spec);
+        Assert.Equal(new DiskSpec(_file, null, null, DiskCacheMode.Writeback), spec);
     }
 
     [Theory]

@@ -8,6 +8,9 @@ namespace Vireo.Storage.Tests.Interop;
 /// </summary>
 internal static class QemuTools
 {
+    /// <summary>True when qemu-img and qemu-io are on the PATH.</summary>
+    public static bool Available { get; } = OnPath("qemu-img") && OnPath("qemu-io");
+
     public static (int ExitCode, string Output, string Error) Run(string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool)
@@ -50,5 +53,18 @@ internal static class QemuTools
         (int code, string output, string error) = Run(tool, arguments);
         Assert.True(code == 0, $"{tool} {string.Join(' ', arguments)} exited {code}: {output}{error}");
         return output;
+    }
+
+    private static bool OnPath(string tool)
+    {
+        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':'))
+        {
+            if (directory.Length > 0 && File.Exists(Path.Combine(directory, tool)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

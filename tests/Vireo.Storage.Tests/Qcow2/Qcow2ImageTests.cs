@@ -75,7 +75,20 @@ public sealed class Qcow2ImageTests
             string copy = dir.File(name + ".qcow2");
             Interop.QemuTools.Succeed("cp", "--sparse=always", path, copy);
             DiskCheckResult result = DiskImage.Check(copy);
-            return (result.Errors, result.Leaks);
+
+            // Reserved clusters are not written yet, so they lie past the end of the file, where (as for qemu-img)
+            // the check does not count refcounts: count them in the refcount block. In use: the data clusters, the
+            // header, the refcount table and block, L1 and one L2 table.
+            byte[] bytes = File.ReadAllBytes(copy);
+            ulong table = BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(48));
+            int block = (int)BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan((int)table));
+            int counted = 0;
+            for (int i = 0; i < 32768; i++)
+            {
+                counted += BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(block + (i * 2))) != 0 ? 1 : 0;
+            }
+
+            return (result.Errors, result.Leaks + counted - (int)result.AllocatedClusters - 5);
         }
     }
 
@@ -288,14 +301,19 @@ public sealed class Qcow2ImageTests
         Assert.Contains("extended L2", Assert.Throws<InvalidDataException>(() => DiskImage.Open(path, readOnly: true)).Message);
 
         SetIncompatible(path, Qcow2Header.IncompatibleCorrupt);
-        Assert.Contains("corrupt", Assert.Throws<InvalidDataException>(() => DiskImage.Open(path)).Message);
+        Assert.Contains("corrupt", Assert.Throws<InvalidDataException>(() => DiskImage.Open(path, readOnly: false)).Message);
         using (IBlockDevice ro = DiskImage.Open(path, readOnly: true))
         {
             Assert.True(ro.IsReadOnly);
         }
 
+        using (IBlockDevice auto = DiskImage.Open(path))
+        {
+            Assert.True(auto.IsReadOnly);
+        }
+
         SetIncompatible(path, Qcow2Header.IncompatibleDirty);
-        Assert.Contains("dirty", Assert.Throws<InvalidDataException>(() => DiskImage.Open(path)).Message);
+        Assert.Contains("dirty", Assert.Throws<InvalidDataException>(() => DiskImage.Open(path, readOnly: false)).Message);
     }
 
     [Fact]
@@ -384,7 +402,7 @@ public sealed class Qcow2ImageTests
         ulong l2 = ReadBe64(path, (long)header.L1TableOffset) & 0x00FF_FFFF_FFFF_FE00UL;
         PatchBe64(path, (long)l2, (1UL << 63) | header.RefcountTableOffset);
         byte[] tableBefore = ReadBytes(path, (long)header.RefcountTableOffset, 65536);
-        using (IBlockDevice image = DiskImage.Open(path))
+        using (IBlockDevice image = OpenWithoutFullCheck(path))
         {
             byte[] data = new byte[4096];
             data.AsSpan().Fill(0xEE);
@@ -409,7 +427,7 @@ public sealed class Qcow2ImageTests
         // L1 entry 0 claims the refcount table is its L2 table.
         PatchBe64(path, (long)header.L1TableOffset, header.RefcountTableOffset | (1UL << 63));
         byte[] before = File.ReadAllBytes(path);
-        using (IBlockDevice image = DiskImage.Open(path))
+        using (IBlockDevice image = OpenWithoutFullCheck(path))
         {
             Assert.Contains("overlaps", Assert.Throws<InvalidDataException>(() => image.Read(0, new byte[512])).Message);
             Assert.Throws<InvalidDataException>(() => image.Write(0, new byte[512]));
@@ -421,15 +439,20 @@ public sealed class Qcow2ImageTests
         PatchBe64(path, (long)header.L1TableOffset, 0);
         PatchBe64(path, (long)header.RefcountTableOffset, header.L1TableOffset);
         before = File.ReadAllBytes(path);
-        using (IBlockDevice image = DiskImage.Open(path))
+        Assert.Throws<InvalidDataException>(() =>
         {
-            Assert.Throws<InvalidDataException>(() => image.Write(0, new byte[512]));
-        }
+            using IBlockDevice image = OpenWithoutFullCheck(path);
+            image.Write(0, new byte[512]);
+        });
 
         Assert.Equal(before.AsSpan((int)header.L1TableOffset, 4096).ToArray(), File.ReadAllBytes(path).AsSpan((int)header.L1TableOffset, 4096).ToArray());
     }
 
     private static void SetIncompatible(string path, ulong bits) => PatchBe64(path, 72, bits);
+
+    /// <summary>Writable, with only the cheap check at open (as for a file too large for the full one): reaches the checks made per request.</summary>
+    private static Qcow2Image OpenWithoutFullCheck(string path) =>
+        Qcow2Image.Open(path, false, (_, _) => throw new InvalidOperationException("no backing"), DiskCacheMode.Writeback, null, openCheckMaxClusters: 0);
 
     internal static void PatchBe64(string path, long offset, ulong value)
     {
