@@ -125,10 +125,10 @@ public static class DiskImage
         });
     }
 
-    /// <summary>Describes an image and its backing chain.</summary>
-    public static DiskImageInfo Inspect(string path, DiskFormat? format = null)
+    /// <summary>Describes an image and its backing chain; <paramref name="warn"/> gets what the guest would not see as expected.</summary>
+    public static DiskImageInfo Inspect(string path, DiskFormat? format = null, Action<string>? warn = null)
     {
-        using IBlockDevice device = Open(path, format, readOnly: true);
+        using IBlockDevice device = Open(path, format, readOnly: true, warn: warn);
         return Describe(device);
     }
 
@@ -202,6 +202,33 @@ public static class DiskImage
         return Qcow2Checker.Check(full, header => CheckBackingChain(full, header));
     }
 
+    /// <summary>
+    /// Raw images get two warnings, as QEMU gives for probed raw images: a probed file whose first bytes are nearly the
+    /// qcow2 magic is probably a qcow2 with a damaged header (the guest would see its metadata as data); and a size
+    /// that is not a multiple of 512 hides the tail from the guest.
+    /// </summary>
+    private static void WarnAboutRaw(string full, bool probed, Action<string> warn)
+    {
+        using (FileStream stream = new(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            Span<byte> magic = stackalloc byte[4];
+            if (probed && stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4)
+            {
+                uint value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(magic);
+                if (uint.PopCount(value ^ Qcow2Header.Magic) <= 4 || magic[..3].SequenceEqual("QFI"u8))
+                {
+                    warn($"'{full}' starts like a qcow2 image with a damaged header (magic 0x{value:x8}) and is attached as raw; the guest sees its metadata as data (give format=raw if it really is raw, or see vireo disk check)");
+                }
+            }
+
+            long length = stream.Length;
+            if (length % 512 != 0)
+            {
+                warn($"'{full}' is {length} bytes, not a multiple of 512: its last {length % 512} bytes are not visible to the guest");
+            }
+        }
+    }
+
     private static void CheckBackingChain(string full, Qcow2Header header)
     {
         if (header.BackingFile is not { } name)
@@ -259,6 +286,11 @@ public static class DiskImage
         }
 
         DiskFormat actual = format ?? Probe(full);
+        if (actual == DiskFormat.Raw && warn is not null)
+        {
+            WarnAboutRaw(full, probed: format is null, warn);
+        }
+
         return actual == DiskFormat.Qcow2
             ? Qcow2Image.Open(full, readOnly, (backing, backingFormat) => OpenChain(backing, backingFormat, readOnly: true, cache, warn, visited), cache, warn)
             : RawImage.Open(full, readOnly == true, cache);

@@ -14,7 +14,9 @@ internal static class DiskInfoCommand
         var command = new Command("info", "Show an image's format, virtual size, allocated bytes, cluster size and backing chain.") { format, path };
         command.SetAction(parse => DiskErrors.Run(parse, output =>
         {
-            DiskImageInfo? info = DiskImage.Inspect(parse.GetValue(path)!, DiskErrors.ParseFormat(parse.GetValue(format), "--format"));
+            TextWriter error = parse.InvocationConfiguration.Error;
+            DiskImageInfo? info = DiskImage.Inspect(
+                parse.GetValue(path)!, DiskErrors.ParseFormat(parse.GetValue(format), "--format"), message => error.WriteLine($"vireo: warning: {message}"));
             int depth = 0;
             while (info is not null)
             {
