@@ -177,7 +177,7 @@ internal static class RunCommand
             }
 
             resources.Add(disk);
-            config.ExtraDevices.Add(new VirtioBlockDevice(disk, spec.ReadOnly, $"vireo-disk{i}"));
+            config.ExtraDevices.Add(new VirtioBlockDevice(disk, spec.ReadOnly, $"vireo-disk{i}", limits: spec.Limits));
         }
 
         string[] nets = parse.GetValue(options.Nets) ?? [];
@@ -189,7 +189,7 @@ internal static class RunCommand
 
             // Stable across runs of the same command line, different between VMs started differently.
             string identity = $"{string.Join('\0', Environment.GetCommandLineArgs())}#{i}";
-            config.ExtraDevices.Add(new VirtioNetDevice(backend, spec.Mac ?? VirtioNetDevice.DefaultMac(identity)));
+            config.ExtraDevices.Add(new VirtioNetDevice(backend, spec.Mac ?? VirtioNetDevice.DefaultMac(identity), spec.Limits));
         }
     }
 
