@@ -1,15 +1,20 @@
 using System.Globalization;
 using System.Net;
+using Vireo.Core.Throttling;
 using Vireo.Network.Packets;
 
 namespace Vireo.Network;
 
 /// <summary>
 /// A parsed <c>--net</c> value: <c>user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..]</c>,
-/// <c>switch:PATH[,mac=..]</c> or <c>tap:IFNAME[,mac=..]</c>.
+/// <c>switch:PATH[,mac=..]</c> or <c>tap:IFNAME[,mac=..]</c>, each with optional rate limits
+/// (<c>bps=</c>, <c>pps=</c>, ... see <see cref="NetLimitParser"/>).
 /// </summary>
 public sealed record NetworkSpec(NetworkBackendKind Kind, string? Target, MacAddress? Mac, UserNetworkOptions? User)
 {
+    /// <summary>Rate limits of the NIC, each way.</summary>
+    public NetLimitOptions Limits { get; init; } = NetLimitOptions.None;
+
     /// <summary>Parses a specification; throws <see cref="NetworkOptionsException"/> with a one-line message.</summary>
     public static NetworkSpec Parse(string text)
     {
@@ -50,6 +55,7 @@ public sealed record NetworkSpec(NetworkBackendKind Kind, string? Target, MacAdd
         MacAddress? mac = null;
         bool restrict = false;
         var forwards = new List<HostForward>();
+        var limits = new NetLimitParser();
         for (int i = 1; i < parts.Length; i++)
         {
             string part = parts[i];
@@ -81,8 +87,10 @@ public sealed record NetworkSpec(NetworkBackendKind Kind, string? Target, MacAdd
                 case "hostfwd" when kind == NetworkBackendKind.User:
                     forwards.Add(ParseHostForward(value));
                     break;
+                case var key when limits.TryAdd(key, value):
+                    break;
                 default:
-                    throw new NetworkOptionsException($"--net {head}: unknown option '{name}'");
+                    throw new NetworkOptionsException($"--net {head}: unknown option '{name}' (mac=, restrict=, hostfwd=, {NetLimitParser.Usage})");
             }
         }
 
@@ -102,7 +110,7 @@ public sealed record NetworkSpec(NetworkBackendKind Kind, string? Target, MacAdd
         UserNetworkOptions? user = kind == NetworkBackendKind.User
             ? new UserNetworkOptions { HostForwards = forwards, Restrict = restrict }
             : null;
-        return new NetworkSpec(kind, target, mac, user);
+        return new NetworkSpec(kind, target, mac, user) { Limits = limits.Build() };
     }
 
     /// <summary>Parses <c>[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport</c>.</summary>

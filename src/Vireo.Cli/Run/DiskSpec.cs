@@ -1,3 +1,4 @@
+using Vireo.Core.Throttling;
 using Vireo.Storage;
 
 namespace Vireo.Cli.Run;
@@ -9,6 +10,9 @@ namespace Vireo.Cli.Run;
 /// </summary>
 internal sealed record DiskSpec(string Path, DiskFormat? Format, bool? ReadOnly, DiskCacheMode Cache = DiskCacheMode.Writeback)
 {
+    /// <summary>I/O limits and weight (<see cref="DiskLimitParser"/> keys).</summary>
+    public DiskLimitOptions Limits { get; init; } = DiskLimitOptions.None;
+
     private const string Usage = "format=raw|qcow2, readonly=on|off, cache=writeback|none|unsafe";
 
     /// <summary>Parses a specification; bad input raises <see cref="UserErrorException"/> with one line.</summary>
@@ -24,6 +28,7 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool? ReadOnly,
         DiskFormat? format = null;
         bool? readOnly = null;
         DiskCacheMode cache = DiskCacheMode.Writeback;
+        var limits = new DiskLimitParser(path);
         for (int i = 1; i < parts.Length; i++)
         {
             string[] pair = parts[i].Split('=', 2);
@@ -39,8 +44,10 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool? ReadOnly,
                 case "cache" when value is "writeback" or "none" or "unsafe":
                     cache = DiskImage.ParseCacheMode(value);
                     break;
+                case string key when limits.TryAdd(key, value):
+                    break;
                 default:
-                    throw new UserErrorException($"--disk {path}: unknown option '{parts[i]}' ({Usage})");
+                    throw new UserErrorException($"--disk {path}: unknown option '{parts[i]}' ({Usage}, {DiskLimitParser.Usage})");
             }
         }
 
@@ -54,6 +61,6 @@ internal sealed record DiskSpec(string Path, DiskFormat? Format, bool? ReadOnly,
             throw new UserErrorException($"--disk: {path}: no such file");
         }
 
-        return new DiskSpec(path, format, readOnly, cache);
+        return new DiskSpec(path, format, readOnly, cache) { Limits = limits.Build() };
     }
 }

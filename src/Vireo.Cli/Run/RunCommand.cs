@@ -163,6 +163,7 @@ internal static class RunCommand
                     _ => "writeback",
                 },
                 ReadOnly = disk.ReadOnly,
+                Limits = disk.Limits,
             };
         }
 

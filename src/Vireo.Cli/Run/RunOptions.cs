@@ -23,9 +23,9 @@ internal sealed class RunOptions
 
     public Option<string?> Exec { get; } = new("--exec") { Description = "Run CMD in the default guest's shell, stream its output, power off and exit with its status" };
 
-    public Option<string[]> Disks { get; } = new("--disk") { Description = "Attach a disk: PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none|unsafe] (repeat for vdb, vdc...)", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> Disks { get; } = new("--disk") { Description = "Attach a disk: PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none|unsafe] (repeat for vdb, vdc...); limits: bps=/iops= (reads+writes), rbps=/riops= (reads), wbps=/wiops= (writes), burst=BYTES (one-time), weight=1-10000 (e.g. bps=20M,iops=500; K/M/G are 1024)", AllowMultipleArgumentsPerToken = false };
 
-    public Option<string[]> Nets { get; } = new("--net") { Description = "Attach a network card: user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..], switch:PATH or tap:IFNAME" };
+    public Option<string[]> Nets { get; } = new("--net") { Description = "Attach a network card: user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..], switch:PATH or tap:IFNAME; limits each way: bps=/pps= (txbps=, rxbps=, txpps=, rxpps= for one way), burst=BYTES" };
 
     public Option<bool> Timings { get; } = new("--timings") { Description = "At exit, print to stderr how long startup took (process start to the first guest instruction) and how long the guest ran" };
 

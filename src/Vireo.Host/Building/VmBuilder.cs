@@ -110,7 +110,7 @@ public static class VmBuilder
             }
 
             resources.Add(image);
-            config.ExtraDevices.Add(new VirtioBlockDevice(image, image.IsReadOnly, $"vireo-disk{i}"));
+            config.ExtraDevices.Add(new VirtioBlockDevice(image, image.IsReadOnly, $"vireo-disk{i}", limits: disk.Limits));
         }
     }
 
@@ -134,7 +134,7 @@ public static class VmBuilder
             MacAddress mac = nic.Mac is not null && MacAddress.TryParse(nic.Mac, out MacAddress? parsed)
                 ? parsed.Value
                 : VirtioNetDevice.DefaultMac($"{context.Identity}#{i}");
-            config.ExtraDevices.Add(new VirtioNetDevice(backend, mac));
+            config.ExtraDevices.Add(new VirtioNetDevice(backend, mac, network.Limits));
         }
     }
 }

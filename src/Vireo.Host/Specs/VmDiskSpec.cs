@@ -1,3 +1,5 @@
+using Vireo.Core.Throttling;
+
 namespace Vireo.Host.Specs;
 
 /// <summary>One disk of a <see cref="VmSpec"/>.</summary>
@@ -17,4 +19,7 @@ public sealed record VmDiskSpec
     /// null (the default) is writable unless the image is damaged, which then opens read-only with a warning.
     /// </summary>
     public bool? ReadOnly { get; init; }
+
+    /// <summary>Bandwidth and operation limits and the disk's weight in a shared host budget (none by default).</summary>
+    public DiskLimitOptions Limits { get; init; } = DiskLimitOptions.None;
 }

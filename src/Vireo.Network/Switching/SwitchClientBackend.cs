@@ -18,6 +18,15 @@ public sealed class SwitchClientBackend : INetworkBackend
     public SwitchClientBackend(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            // connect() reports a missing file as "Cannot assign requested address", which hides the cause.
+            throw new NetworkOptionsException(
+                Directory.Exists(path)
+                    ? $"--net switch:{path}: is a directory, not a switch socket"
+                    : $"--net switch:{path}: {path} does not exist; start a switch there with 'vireo switch serve {path}'");
+        }
+
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

@@ -22,6 +22,13 @@ public sealed class SwitchServer : IDisposable
         ArgumentNullException.ThrowIfNull(virtualSwitch);
         Path = path;
         Switch = virtualSwitch;
+        string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            // bind() says only "Cannot assign requested address" here, which names neither the path nor the cause.
+            throw new NetworkOptionsException($"switch: cannot listen on {path}: directory {directory} does not exist");
+        }
+
         RemoveStaleSocket(path);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

@@ -52,7 +52,7 @@ public sealed partial class UserNetworkBackend
 
         if (arp.SenderIp != 0 && arp.SenderMac == ethernet.Source)
         {
-            _guestMac = arp.SenderMac;
+            LearnGuestMac(arp.SenderMac);
         }
 
         if (arp.Operation != ArpPacket.OpRequest ||
@@ -66,26 +66,6 @@ public sealed partial class UserNetworkBackend
         new ArpPacket(ArpPacket.OpReply, GuestAddresses.GatewayMac, arp.TargetIp, arp.SenderMac, arp.SenderIp)
             .Write(frame[EthernetHeader.Length..]);
         DeliverRaw(EthernetHeader.Length + ArpPacket.Length);
-    }
-
-    /// <summary>Asks "who has 10.0.2.15" when a frame must reach a guest whose MAC is not yet known (at most once per second).</summary>
-    private void RequestGuestMac()
-    {
-        long now = NowMs;
-        if (now - _lastArpRequest < 1000)
-        {
-            return;
-        }
-
-        _lastArpRequest = now;
-        Span<byte> frame = stackalloc byte[EthernetHeader.Length + ArpPacket.Length];
-        new EthernetHeader(MacAddress.Broadcast, GuestAddresses.GatewayMac, EthernetHeader.TypeArp).Write(frame);
-        new ArpPacket(ArpPacket.OpRequest, GuestAddresses.GatewayMac, GuestAddresses.Gateway, default,
-            GuestAddresses.Guest).Write(frame[EthernetHeader.Length..]);
-        if (_receiver?.Receive(frame) == true)
-        {
-            Counters.FrameToGuest();
-        }
     }
 
     /// <summary>Delivers a complete frame already built in the transmit buffer (ARP replies).</summary>
@@ -122,7 +102,7 @@ public sealed partial class UserNetworkBackend
 
         if (ip.Source != 0 && GuestAddresses.InNetwork(ip.Source))
         {
-            _guestMac = ethernet.Source;
+            LearnGuestMac(ethernet.Source);
         }
 
         switch (ip.Protocol)

@@ -331,9 +331,9 @@ public sealed partial class UserNetworkBackend
             Ipv4Header.ProtocolUdp, UdpHeader.Length + length, _ipId++);
         // Addressed to the client's hardware address: it has no IP address to ARP for yet.
         new EthernetHeader(request.ClientMac, GuestAddresses.GatewayMac, EthernetHeader.TypeIpv4).Write(_tx);
-        _guestMac = ethernet.Source;
         Counters.DhcpReply();
         DeliverRaw(UdpStart + UdpHeader.Length + length);
+        LearnGuestMac(ethernet.Source);
     }
 
     private static int PutOption(Span<byte> options, int offset, byte code, uint value, int length)

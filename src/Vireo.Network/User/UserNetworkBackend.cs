@@ -41,8 +41,6 @@ public sealed partial class UserNetworkBackend : INetworkBackend
     private long _nextTick;
     private ushort _ipId;
     private uint _issCounter;
-    private MacAddress _guestMac;
-    private long _lastArpRequest = long.MinValue;
 
     /// <summary>Creates the back-end and binds the host ports of every forward.</summary>
     /// <exception cref="NetworkOptionsException">A forwarded host port cannot be bound.</exception>
@@ -265,6 +263,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         TickTcp(now);
         TickUdp(now);
         TickDns(now);
+        TickNeighbor(now);
         _reassembler.Expire(now);
     }
 
@@ -301,6 +300,7 @@ public sealed partial class UserNetworkBackend : INetworkBackend
         CloseAllTcp();
         CloseAllUdp();
         CloseDns();
+        ReleaseHeld();
         _reassembler.Clear();
     }
 
@@ -327,9 +327,8 @@ public sealed partial class UserNetworkBackend : INetworkBackend
 
         if (_guestMac.IsZero)
         {
-            RequestGuestMac();
-            Counters.GuestBusy();
-            return false;
+            // As a gateway does: ask who has the guest's address and hold the frame until the answer.
+            return HoldForGuestMac(length, segmentSize);
         }
 
         new EthernetHeader(_guestMac, GuestAddresses.GatewayMac, EthernetHeader.TypeIpv4).Write(_tx);

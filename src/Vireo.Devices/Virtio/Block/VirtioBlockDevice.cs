@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Vireo.Core.Threading;
+using Vireo.Core.Throttling;
 using Vireo.Storage;
 
 namespace Vireo.Devices.Virtio.Block;
@@ -11,6 +12,10 @@ namespace Vireo.Devices.Virtio.Block;
 /// virtio-blk (device ID 2) over an <see cref="IBlockDevice"/>: read, write, flush, get-id, discard and
 /// write-zeroes, read-only disks, seg_max/size_max enforced. Up to <c>maxInFlight</c> requests run concurrently on
 /// the device's own I/O threads and complete out of order; data moves directly between the back-end and guest RAM.
+/// Optional I/O limits (<see cref="DiskLimitOptions"/>) and a host-wide <see cref="DiskBudget"/> hold reads, writes,
+/// discards and write-zeroes back in a first-in first-out queue inside the device until their tokens are granted: the
+/// guest sees latency, never an error. Flush and get-id are never held: a flush covers only writes the driver already
+/// saw completed, none of which can still wait here, so it goes at once.
 /// </summary>
 public sealed class VirtioBlockDevice : VirtioDevice
 {
@@ -36,6 +41,12 @@ public sealed class VirtioBlockDevice : VirtioDevice
     /// <summary>Most segments one discard or write-zeroes request may carry.</summary>
     public const uint MaxRangeSegments = 32;
 
+    /// <summary>
+    /// Most requests held by the limiter at once; while that many wait, the device takes no more from the ring (the
+    /// guest's queue fills: backpressure, never an error).
+    /// </summary>
+    public const int MaxThrottled = 120;
+
     private const int SectorShift = 9;
     private const int HeaderSize = 16;
     private const int ConfigLength = 60;
@@ -47,8 +58,19 @@ public sealed class VirtioBlockDevice : VirtioDevice
     private readonly int _maxInFlight;
     private readonly DedicatedWorkerPool _ioThreads;
     private readonly object _slotLock = new();
+    private readonly Lock _limitsLock = new();
+    private readonly DiskBudget? _budget;
+    private readonly TimeProvider _time;
+    private readonly VirtioBlockCounters _counters = new();
     private VirtioBlockRequest[]? _free;
     private int _freeCount;
+    private int _allocated;
+    private int _capacity;
+    private IoThrottle? _throttleObject;
+
+    // The fast path's only cost without limits: one null check per request.
+    private volatile IoThrottle? _throttle;
+    private DiskLimitOptions _limits = DiskLimitOptions.None;
 
     /// <summary>
     /// Creates a virtio-blk device for <paramref name="disk"/> (not owned: the caller disposes it).
@@ -58,7 +80,11 @@ public sealed class VirtioBlockDevice : VirtioDevice
     /// <param name="serial">The GET_ID serial (ASCII, up to 20 bytes, longer is cut).</param>
     /// <param name="blockSize">Logical block size reported in blk_size: 512 or 4096.</param>
     /// <param name="maxInFlight">Requests served concurrently (1 serializes them on the worker).</param>
-    public VirtioBlockDevice(IBlockDevice disk, bool readOnly, string serial, uint blockSize = 512, int maxInFlight = 8)
+    /// <param name="limits">I/O limits and weight; null for none.</param>
+    /// <param name="budget">The host-wide budget this disk shares with others (not owned), or null.</param>
+    /// <param name="time">The limiter's clock (tests); the system clock by default.</param>
+    public VirtioBlockDevice(IBlockDevice disk, bool readOnly, string serial, uint blockSize = 512, int maxInFlight = 8,
+        DiskLimitOptions? limits = null, DiskBudget? budget = null, TimeProvider? time = null)
         : base(1, QueueSize)
     {
         ArgumentNullException.ThrowIfNull(disk);
@@ -73,6 +99,10 @@ public sealed class VirtioBlockDevice : VirtioDevice
         IsReadOnly = readOnly || disk.IsReadOnly;
         _capacitySectors = disk.Length >> SectorShift;
         _maxInFlight = maxInFlight;
+        _capacity = maxInFlight;
+        _budget = budget;
+        _time = time ?? TimeProvider.System;
+        UpdateLimits(limits ?? DiskLimitOptions.None);
 
         // Every request but the one its worker serves may run here.
         _ioThreads = new DedicatedWorkerPool("virtio-blk io", maxInFlight);
@@ -102,6 +132,70 @@ public sealed class VirtioBlockDevice : VirtioDevice
 
     /// <summary>True when the guest sees a read-only disk.</summary>
     public bool IsReadOnly { get; }
+
+    /// <summary>The I/O limits in force.</summary>
+    public DiskLimitOptions Limits
+    {
+        get
+        {
+            lock (_limitsLock)
+            {
+                return _limits;
+            }
+        }
+    }
+
+    /// <summary>Throughput, operations, throttling and queue depth so far: a snapshot, readable from any thread.</summary>
+    public VirtioBlockStats Stats
+    {
+        get
+        {
+            int inFlight;
+            lock (_slotLock)
+            {
+                inFlight = _allocated - _freeCount;
+            }
+
+            return _counters.Snapshot(inFlight, _throttleObject?.Stats ?? default);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the disk's limits and weight while it runs (the daemon's live update): any thread, in force for the
+    /// next request at once, and requests already waiting are re-examined against the new buckets (new buckets start
+    /// full). Removing every limit from a disk without a budget puts it back on the unthrottled path.
+    /// </summary>
+    /// <exception cref="ArgumentException">A limit is out of range.</exception>
+    public void UpdateLimits(DiskLimitOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        lock (_limitsLock)
+        {
+            _limits = limits;
+            bool needed = !limits.IsUnlimited || _budget is not null;
+            if (_throttleObject is null)
+            {
+                if (!needed)
+                {
+                    return;
+                }
+
+                _throttleObject = new IoThrottle(limits, _budget, _time);
+                lock (_slotLock)
+                {
+                    _capacity = _maxInFlight + MaxThrottled;
+                }
+            }
+            else
+            {
+                // An unlimited throttle grants at once, so a request that read the old pointer still goes through.
+                _throttleObject.Update(limits);
+            }
+
+            _throttle = needed ? _throttleObject : null;
+        }
+    }
 
     /// <summary>Capacity the guest sees, in bytes.</summary>
     public ulong Capacity => Volatile.Read(ref _capacitySectors) << SectorShift;
@@ -144,7 +238,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
         {
             lock (_slotLock)
             {
-                return _free == null || _freeCount == _free.Length;
+                return _free == null || _freeCount == _allocated;
             }
         }
     }
@@ -161,8 +255,9 @@ public sealed class VirtioBlockDevice : VirtioDevice
             return;
         }
 
-        var requests = new VirtioBlockRequest[_maxInFlight];
-        for (int i = 0; i < requests.Length; i++)
+        // Room for every slot the limiter may ever need; slots past the first maxInFlight are made on demand.
+        var requests = new VirtioBlockRequest[_maxInFlight + MaxThrottled];
+        for (int i = 0; i < _maxInFlight; i++)
         {
             requests[i] = new VirtioBlockRequest(this, Transport.Ram);
         }
@@ -170,17 +265,20 @@ public sealed class VirtioBlockDevice : VirtioDevice
         lock (_slotLock)
         {
             _free = requests;
-            _freeCount = requests.Length;
+            _freeCount = _maxInFlight;
+            _allocated = _maxInFlight;
         }
     }
 
     /// <inheritdoc/>
     protected internal override void OnReset()
     {
-        // The rings go away with the reset: wait until no request still writes guest memory or the used ring.
+        // The rings go away with the reset: requests the limiter holds go now, and then the reset waits until no
+        // request still writes guest memory or the used ring.
+        _throttleObject?.ReleaseAll();
         lock (_slotLock)
         {
-            while (_free != null && _freeCount != _free.Length)
+            while (_free != null && _freeCount != _allocated)
             {
                 Monitor.Wait(_slotLock);
             }
@@ -217,6 +315,12 @@ public sealed class VirtioBlockDevice : VirtioDevice
                 break;
             }
 
+            IoThrottle? throttle = _throttle;
+            if (throttle != null && !Admit(throttle, request))
+            {
+                continue; // held by the limiter, which queues it to the I/O threads once granted
+            }
+
             if (held != null)
             {
                 _ioThreads.Queue(held);
@@ -230,6 +334,38 @@ public sealed class VirtioBlockDevice : VirtioDevice
             Execute(held);
         }
     }
+
+    /// <summary>
+    /// Asks the limiter for the request's tokens: true to run it now, false when the limiter holds it. Requests that
+    /// move no data through the limits (flush, get-id, unknown types, malformed headers) always run now.
+    /// </summary>
+    private static bool Admit(IoThrottle throttle, VirtioBlockRequest request)
+    {
+        VirtqueueChain chain = request.Chain;
+        Span<byte> header = stackalloc byte[HeaderSize];
+        if (chain.WritableBytes == 0 || chain.CopyFromReadable(0, header) < HeaderSize)
+        {
+            return true; // fails in Serve with the right status
+        }
+
+        uint type = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        switch (type)
+        {
+            case VirtioBlockRequestType.In:
+                return throttle.TryAdmit(request, IoKind.Read, (long)(chain.WritableBytes - 1));
+            case VirtioBlockRequestType.Out:
+                return throttle.TryAdmit(request, IoKind.Write, (long)(chain.ReadableBytes - HeaderSize));
+            case VirtioBlockRequestType.Discard:
+            case VirtioBlockRequestType.WriteZeroes:
+                // One operation, no bandwidth: no data moves through the host.
+                return throttle.TryAdmit(request, IoKind.Write, 0);
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>A request the limiter granted: to the I/O threads (never run on the limiter's thread).</summary>
+    internal void ReleaseThrottled(VirtioBlockRequest request) => _ioThreads.Queue(request);
 
     private static VirtqueuePopResult Stopped(out string? error)
     {
@@ -290,6 +426,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
 
                     ReadData(request, sector << SectorShift);
                     written = (uint)dataIn;
+                    _counters.Read(dataIn);
                     return VirtioBlockStatus.Ok;
 
                 case VirtioBlockRequestType.Out:
@@ -305,10 +442,12 @@ public sealed class VirtioBlockDevice : VirtioDevice
                         _disk.Flush();
                     }
 
+                    _counters.Write(dataOut);
                     return VirtioBlockStatus.Ok;
 
                 case VirtioBlockRequestType.Flush:
                     _disk.Flush();
+                    _counters.Flush();
                     return VirtioBlockStatus.Ok;
 
                 case VirtioBlockRequestType.GetId:
@@ -474,6 +613,7 @@ public sealed class VirtioBlockDevice : VirtioDevice
     {
         if (disposing)
         {
+            _throttleObject?.Dispose();
             _ioThreads.Dispose();
         }
 
@@ -490,6 +630,13 @@ public sealed class VirtioBlockDevice : VirtioDevice
         {
             while (_freeCount == 0)
             {
+                if (_allocated < _capacity)
+                {
+                    // The limiter holds requests: a new slot, up to the limiter's bound.
+                    _allocated++;
+                    return new VirtioBlockRequest(this, Transport.Ram);
+                }
+
                 if (!wait)
                 {
                     return null;

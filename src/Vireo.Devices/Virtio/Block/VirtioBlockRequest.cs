@@ -1,10 +1,11 @@
 using Vireo.Core.Memory;
+using Vireo.Core.Throttling;
 using Vireo.Storage;
 
 namespace Vireo.Devices.Virtio.Block;
 
 /// <summary>One in-flight virtio-blk request slot: a reusable chain plus the work item that serves it on the device's I/O threads.</summary>
-internal sealed class VirtioBlockRequest : IThreadPoolWorkItem
+internal sealed class VirtioBlockRequest : IThreadPoolWorkItem, IThrottledRequest
 {
     private readonly VirtioBlockDevice _device;
 
@@ -20,4 +21,6 @@ internal sealed class VirtioBlockRequest : IThreadPoolWorkItem
     public IoSegment[] Segments { get; } = new IoSegment[VirtioBlockDevice.MaxSegments + 2];
 
     public void Execute() => _device.Execute(this);
+
+    public void Release() => _device.ReleaseThrottled(this);
 }

@@ -9,6 +9,11 @@ public sealed class VirtioNetCounters
     private long _txFrames;
     private long _txMalformed;
     private long _txSegments;
+    private long _txBytes;
+    private long _rxBytes;
+    private long _rxThrottleDropped;
+    private long _txThrottledTicks;
+    private long _rxThrottledTicks;
 
     /// <summary>Frames delivered into guest receive buffers.</summary>
     public long RxFrames => Volatile.Read(ref _rxFrames);
@@ -27,6 +32,37 @@ public sealed class VirtioNetCounters
 
     /// <summary>Segments cut from the guest's TSO super-frames (each one reached the back-end as a frame).</summary>
     public long TxSegments => Volatile.Read(ref _txSegments);
+
+    /// <summary>Bytes of the frames the guest transmitted (Ethernet frames, before segmentation).</summary>
+    public long TxBytes => Volatile.Read(ref _txBytes);
+
+    /// <summary>Bytes of the frames delivered to the guest.</summary>
+    public long RxBytes => Volatile.Read(ref _rxBytes);
+
+    /// <summary>Frames refused because the limited receive direction had <see cref="VirtioNetDevice.RxThrottledBacklogBytes"/> waiting.</summary>
+    public long RxThrottleDropped => Volatile.Read(ref _rxThrottleDropped);
+
+    /// <summary>Time transmit chains waited for tokens, summed (100 ns ticks).</summary>
+    public TimeSpan TxThrottledTime => TimeSpan.FromTicks(Volatile.Read(ref _txThrottledTicks));
+
+    /// <summary>Time received frames waited for tokens, summed (100 ns ticks).</summary>
+    public TimeSpan RxThrottledTime => TimeSpan.FromTicks(Volatile.Read(ref _rxThrottledTicks));
+
+    /// <summary>A snapshot of every counter.</summary>
+    internal VirtioNetStats Snapshot(int rxWaiting) => new(
+        TxBytes, TxFrames, RxBytes, RxFrames, TxThrottledTime, RxThrottledTime, RxDropped, RxThrottleDropped, rxWaiting);
+
+    internal void AddTxBytes(long bytes) => Interlocked.Add(ref _txBytes, bytes);
+
+    internal void AddRxBytes(long bytes) => Interlocked.Add(ref _rxBytes, bytes);
+
+    internal void RxThrottleDrop() => Interlocked.Increment(ref _rxThrottleDropped);
+
+    internal void AddTxThrottled(long ticks, long frequency) =>
+        Interlocked.Add(ref _txThrottledTicks, (long)(ticks * ((double)TimeSpan.TicksPerSecond / frequency)));
+
+    internal void AddRxThrottled(long ticks, long frequency) =>
+        Interlocked.Add(ref _rxThrottledTicks, (long)(ticks * ((double)TimeSpan.TicksPerSecond / frequency)));
 
     internal void RxFrame() => Interlocked.Increment(ref _rxFrames);
 

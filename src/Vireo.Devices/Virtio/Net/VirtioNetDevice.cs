@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Vireo.Core.Throttling;
 using Vireo.Network;
 using Vireo.Network.Packets;
 
@@ -14,7 +15,11 @@ namespace Vireo.Devices.Virtio.Net;
 /// and TSO super-frames are completed and segmented here (back-ends always see plain, checksummed Ethernet), and a
 /// back-end may hand the guest frames with checksums marked valid and TCP frames larger than one segment. Frames from
 /// the back-end are queued and written into guest buffers on the device's worker thread; transmitted frames go to the
-/// back-end from the same thread.
+/// back-end from the same thread. Optional limits (<see cref="NetLimitOptions"/>: bytes and packets per second each
+/// way) hold the next transmit chain in the device until its tokens come (the guest's transmit ring fills:
+/// backpressure), and pace delivery to the guest; while receive is limited, frames beyond
+/// <see cref="RxThrottledBacklogBytes"/> waiting are refused (counted in <see cref="VirtioNetCounters.RxThrottleDropped"/>),
+/// which the NAT's TCP takes as backpressure and retries, so only datagrams are lost, never silently.
 /// </summary>
 public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
 {
@@ -32,6 +37,9 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
 
     /// <summary>Largest frame from the guest: a TSO super-frame is a full 64 KiB IPv4 packet plus its headers.</summary>
     public const int MaxTransmitFrameLength = EthernetHeader.Length + 4 + 65535;
+
+    /// <summary>Bytes of frames that may wait for a limited receive direction; a frame beyond is refused (counted).</summary>
+    public const int RxThrottledBacklogBytes = 256 << 10;
 
     private const int ReceiveQueue = 0;
     private const int TransmitQueue = 1;
@@ -59,9 +67,25 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
     private bool _rxChecksumValid;
     private bool _rxLargeSegments;
     private volatile bool _linkUp = true;
+    private readonly TimeProvider _time;
+    private readonly Lock _limitsLock = new();
+    private NetLimitOptions _limits = NetLimitOptions.None;
+    private volatile RateLimiter? _txLimiter;
+    private volatile RateLimiter? _rxLimiter;
+    private ITimer? _txTimer;
+    private ITimer? _rxTimer;
+    private bool _txHeld;
+    private long _txHeldSince;
+    private bool _rxGranted;
+    private long _rxWaitSince;
+    private long _rxPendingBytes;
 
     /// <summary>Creates a NIC with address <paramref name="mac"/> connected to <paramref name="backend"/>.</summary>
-    public VirtioNetDevice(INetworkBackend backend, MacAddress mac)
+    /// <param name="backend">Where frames go.</param>
+    /// <param name="mac">The NIC's unicast address.</param>
+    /// <param name="limits">Rate limits each way; null for none.</param>
+    /// <param name="time">The limiters' clock (tests); the system clock by default.</param>
+    public VirtioNetDevice(INetworkBackend backend, MacAddress mac, NetLimitOptions? limits = null, TimeProvider? time = null)
         : base(2, QueueSize)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -73,6 +97,8 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         _backend = backend;
         _segmentSink = new BackendFrameSink(backend);
         Mac = mac;
+        _time = time ?? TimeProvider.System;
+        UpdateLimits(limits ?? NetLimitOptions.None);
         backend.Attach(this);
     }
 
@@ -93,6 +119,44 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
     public MacAddress Mac { get; }
 
     public VirtioNetCounters Counters { get; } = new();
+
+    /// <summary>Throughput, packets, throttling and queue depth so far: a snapshot, readable from any thread.</summary>
+    public VirtioNetStats Stats => Counters.Snapshot(Volatile.Read(ref _rxCount));
+
+    /// <summary>The limits in force.</summary>
+    public NetLimitOptions Limits
+    {
+        get
+        {
+            lock (_limitsLock)
+            {
+                return _limits;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces the limits while the NIC runs (the daemon's live update): any thread, in force at once (new buckets
+    /// start full); a transmit chain or received frame waiting for tokens is re-examined immediately.
+    /// </summary>
+    /// <exception cref="ArgumentException">A limit is out of range.</exception>
+    public void UpdateLimits(NetLimitOptions limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        lock (_limitsLock)
+        {
+            _limits = limits;
+            _txLimiter = Limiter(limits.Transmit);
+            _rxLimiter = Limiter(limits.Receive);
+        }
+
+        if (IsAttached)
+        {
+            Transport.Kick(TransmitQueue);
+            Transport.Kick(ReceiveQueue);
+        }
+    }
 
     /// <summary>The link state the guest sees (config status); changing it raises a config interrupt.</summary>
     public bool LinkIsUp
@@ -160,6 +224,16 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
             return false;
         }
 
+        if (Interlocked.Add(ref _rxPendingBytes, frame.Length) > RxThrottledBacklogBytes + frame.Length &&
+            _rxLimiter != null)
+        {
+            // The limited direction is backed up: refuse rather than queue seconds of traffic.
+            Interlocked.Add(ref _rxPendingBytes, -frame.Length);
+            Interlocked.Decrement(ref _rxCount);
+            Counters.RxThrottleDrop();
+            return false;
+        }
+
         byte[] copy = ArrayPool<byte>.Shared.Rent(frame.Length);
         frame.CopyTo(copy);
         _rxPending.Enqueue((copy, frame.Length, offload));
@@ -183,9 +257,12 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
     {
         _live = false;
         _rxHeld = 0;
+        _txHeld = false;
+        _rxGranted = false;
         while (_rxPending.TryDequeue(out (byte[] Buffer, int Length, ReceiveOffload Offload) item))
         {
             Interlocked.Decrement(ref _rxCount);
+            Interlocked.Add(ref _rxPendingBytes, -item.Length);
             ArrayPool<byte>.Shared.Return(item.Buffer);
         }
     }
@@ -207,18 +284,29 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         bool signal = false;
         while (true)
         {
-            VirtqueuePopResult result = queue.TryPop(chain, out string? error);
-            if (result != VirtqueuePopResult.Chain)
+            if (!_txHeld)
             {
-                if (result == VirtqueuePopResult.Malformed)
+                VirtqueuePopResult result = queue.TryPop(chain, out string? error);
+                if (result != VirtqueuePopResult.Chain)
                 {
-                    Transport.Fail(error!);
-                }
+                    if (result == VirtqueuePopResult.Malformed)
+                    {
+                        Transport.Fail(error!);
+                    }
 
-                return signal;
+                    return signal;
+                }
             }
 
             ulong length = chain.ReadableBytes;
+            RateLimiter? limiter = _txLimiter;
+            if (limiter != null && !TakeTransmitTokens(limiter, length))
+            {
+                return signal; // the chain stays held; a timer kicks the queue when its tokens are due
+            }
+
+            _txHeld = false;
+
             if (length < HeaderLength + EthernetHeader.Length || length > (ulong)_txBuffer.Length)
             {
                 Counters.TxBad();
@@ -230,11 +318,57 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
                 {
                     Counters.TxBad();
                 }
+                else
+                {
+                    Counters.AddTxBytes(n - HeaderLength);
+                }
             }
 
             signal |= queue.PushUsed(chain.Head, 0);
         }
     }
+
+    /// <summary>
+    /// Takes the tokens of a transmit chain of <paramref name="length"/> bytes (one packet, however many segments a
+    /// TSO frame becomes), or holds the chain and arms the transmit timer. Worker thread.
+    /// </summary>
+    private bool TakeTransmitTokens(RateLimiter limiter, ulong length)
+    {
+        long bytes = (long)Math.Min(length, (ulong)_txBuffer.Length) - HeaderLength;
+        if (limiter.TryTake(Math.Max(bytes, 0), 1, out TimeSpan wait))
+        {
+            if (_txHeld)
+            {
+                _txHeld = false;
+                Counters.AddTxThrottled(_time.GetTimestamp() - _txHeldSince, _time.TimestampFrequency);
+            }
+
+            return true;
+        }
+
+        if (!_txHeld)
+        {
+            _txHeld = true;
+            _txHeldSince = _time.GetTimestamp();
+        }
+
+        Arm(ref _txTimer, TransmitQueue, wait);
+        return false;
+    }
+
+    /// <summary>Kicks <paramref name="queueIndex"/> after <paramref name="wait"/> (one timer per direction, made on first use).</summary>
+    private void Arm(ref ITimer? timer, int queueIndex, TimeSpan wait)
+    {
+        timer ??= _time.CreateTimer(static state =>
+        {
+            var (device, queue) = ((VirtioNetDevice, int))state!;
+            device.Transport.Kick(queue);
+        }, (this, queueIndex), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        timer.Change(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, Timeout.InfiniteTimeSpan);
+    }
+
+    private RateLimiter? Limiter(RateLimitOptions? options) =>
+        options is null || options.IsUnlimited ? null : new RateLimiter(options, _time);
 
     /// <summary>
     /// Sends one header + frame to the back-end, finishing the offloads the header asks for. False (nothing sent) when
@@ -297,6 +431,13 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         bool signal = false;
         while (_rxPending.TryPeek(out (byte[] Buffer, int Length, ReceiveOffload Offload) item))
         {
+            RateLimiter? limiter = _rxLimiter;
+            if (limiter != null && !_rxGranted && !TakeReceiveTokens(limiter, item.Length))
+            {
+                return signal;
+            }
+
+            _rxGranted = true;
             int needed = HeaderLength + item.Length;
 
             // Gather receive chains until the frame fits. Chains already taken stay held across calls when the guest
@@ -336,7 +477,9 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
             }
 
             _rxPending.TryDequeue(out _);
+            _rxGranted = false;
             Interlocked.Decrement(ref _rxCount);
+            Interlocked.Add(ref _rxPendingBytes, -item.Length);
             if (room < (ulong)needed)
             {
                 // The guest posted buffers too small for this frame (and no merging): hand back an empty packet,
@@ -364,6 +507,29 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         }
 
         return signal;
+    }
+
+    /// <summary>Takes a received frame's tokens, or arms the receive timer. Worker thread.</summary>
+    private bool TakeReceiveTokens(RateLimiter limiter, int length)
+    {
+        if (limiter.TryTake(length, 1, out TimeSpan wait))
+        {
+            if (_rxWaitSince != 0)
+            {
+                Counters.AddRxThrottled(_time.GetTimestamp() - _rxWaitSince, _time.TimestampFrequency);
+                _rxWaitSince = 0;
+            }
+
+            return true;
+        }
+
+        if (_rxWaitSince == 0)
+        {
+            _rxWaitSince = _time.GetTimestamp();
+        }
+
+        Arm(ref _rxTimer, ReceiveQueue, wait);
+        return false;
     }
 
     /// <summary>Writes header and frame across the held chains, then publishes the chains that were used.</summary>
@@ -406,6 +572,7 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         // One publication for all the frame's buffers: the driver reads num_buffers from the first and then expects
         // every other one to be in the used ring already.
         Counters.RxFrame();
+        Counters.AddRxBytes(frame.Length);
         return queue.PushUsed(_usedHeads.AsSpan(0, _rxHeld), _usedLengths.AsSpan(0, _rxHeld));
     }
 
@@ -451,6 +618,8 @@ public sealed class VirtioNetDevice : VirtioDevice, IFrameReceiver
         if (disposing)
         {
             _live = false;
+            _txTimer?.Dispose();
+            _rxTimer?.Dispose();
         }
 
         base.Dispose(disposing);
