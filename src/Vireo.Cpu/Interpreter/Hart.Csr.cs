@@ -249,8 +249,11 @@ internal sealed unsafe partial class Hart
                     return true;
                 }
 
-            case Csr.Stvec: _stvec = value & ~2UL; return true;
-            case Csr.Mtvec: _mtvec = value & ~2UL; return true;
+            // MODE is WARL and 2-3 are reserved: like QEMU, such a write leaves the register as it was. Clearing
+            // bit 1 instead turned a handler address that is 2 mod 4 (a label after a compressed instruction) into
+            // the instruction before it, so the trap ran into the interrupted loop (issue 19, a WFI that "never woke").
+            case Csr.Stvec: _stvec = (value & 3) < 2 ? value : _stvec; return true;
+            case Csr.Mtvec: _mtvec = (value & 3) < 2 ? value : _mtvec; return true;
             case Csr.Scounteren: _scounteren = value & 0xFFFF_FFFF; return true;
             case Csr.Mcounteren: _mcounteren = value & 0xFFFF_FFFF; return true;
             case Csr.Senvcfg: _senvcfg = value & 1; return true;
