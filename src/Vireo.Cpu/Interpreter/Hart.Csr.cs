@@ -69,6 +69,14 @@ internal sealed unsafe partial class Hart
 
     internal ulong Satp => _satp;
 
+    /// <summary>
+    /// What a counter write is relative to: a read counts the instruction doing it, and the write must be exactly what
+    /// the next instruction's read returns (the writer does not count itself, the spec's "writes take effect after
+    /// the writing instruction"), so inside a block that is the count one past <see cref="RetiredNow"/> (which
+    /// already holds the writer). A write from outside a block (the host, tests) is what a host read returns.
+    /// </summary>
+    private ulong RetiredAtNextRead => RetiredNow + (State->BlockExecuted != 0 ? 1UL : 0UL);
+
     private void ResetCsrs()
     {
         _medeleg = 0;
@@ -191,6 +199,11 @@ internal sealed unsafe partial class Hart
             case Csr.Mcause: value = _mcause; return true;
             case Csr.Mtval: value = _mtval; return true;
             case Csr.Mip: value = Mip; return true;
+
+            // Debug triggers (Sdtrig) with none implemented: tselect reads 0 whatever was written, tdata1-3 read 0
+            // (type 0: no trigger), tinfo reads 1, the debug spec's value when the selected trigger does not exist.
+            case Csr.Tselect or Csr.Tdata1 or Csr.Tdata2 or Csr.Tdata3: return true;
+            case Csr.Tinfo: value = 1; return true;
             case Csr.PmpCfg0: value = _pmp.ReadConfig(0); return true;
             case Csr.PmpCfg2: value = _pmp.ReadConfig(2); return true;
             case >= Csr.PmpAddr0 and <= Csr.PmpAddr15: value = _pmp.ReadAddress(csr - Csr.PmpAddr0); return true;
@@ -216,11 +229,12 @@ internal sealed unsafe partial class Hart
                 s->Fcsr = value & 0xFF;
                 s->Mstatus |= Mstatus.FsDirty | Mstatus.Sd;
                 return true;
-            case Csr.Mcycle: _cycleOffset = value - RetiredNow; return true;
-            case Csr.Minstret: _instretOffset = value - RetiredNow; return true;
+            case Csr.Mcycle: _cycleOffset = value - RetiredAtNextRead; return true;
+            case Csr.Minstret: _instretOffset = value - RetiredAtNextRead; return true;
             case >= Csr.MhpmCounter3 and <= Csr.MhpmCounter31: return true;
             case >= Csr.MhpmEvent3 and <= Csr.MhpmEvent31: return true;
             case Csr.Cycle or Csr.Time or Csr.Instret: return true;
+            case Csr.Tselect or Csr.Tdata1 or Csr.Tdata2 or Csr.Tdata3 or Csr.Tinfo: return true;
             case >= Csr.HpmCounter3 and <= Csr.HpmCounter31: return true;
             case Csr.Mvendorid or Csr.Marchid or Csr.Mimpid or Csr.Mconfigptr or Csr.Mhartid or Csr.Misa: return true;
             case Csr.Sstatus:
@@ -249,8 +263,11 @@ internal sealed unsafe partial class Hart
                     return true;
                 }
 
-            case Csr.Stvec: _stvec = value & ~2UL; return true;
-            case Csr.Mtvec: _mtvec = value & ~2UL; return true;
+            // MODE is WARL and 2-3 are reserved: like QEMU, such a write leaves the register as it was. Clearing
+            // bit 1 instead turned a handler address that is 2 mod 4 (a label after a compressed instruction) into
+            // the instruction before it, so the trap ran into the interrupted loop (issue 19, a WFI that "never woke").
+            case Csr.Stvec: _stvec = (value & 3) < 2 ? value : _stvec; return true;
+            case Csr.Mtvec: _mtvec = (value & 3) < 2 ? value : _mtvec; return true;
             case Csr.Scounteren: _scounteren = value & 0xFFFF_FFFF; return true;
             case Csr.Mcounteren: _mcounteren = value & 0xFFFF_FFFF; return true;
             case Csr.Senvcfg: _senvcfg = value & 1; return true;

@@ -50,6 +50,21 @@ internal static class Csr
     public const int PmpAddr15 = 0x3BF;
     public const int Mcycle = 0xB00;
     public const int Minstret = 0xB02;
+
+    /// <summary>Debug trigger select (Sdtrig).</summary>
+    public const int Tselect = 0x7A0;
+
+    /// <summary>Debug trigger data 1 (type and mode of the selected trigger).</summary>
+    public const int Tdata1 = 0x7A1;
+
+    /// <summary>Debug trigger data 2.</summary>
+    public const int Tdata2 = 0x7A2;
+
+    /// <summary>Debug trigger data 3.</summary>
+    public const int Tdata3 = 0x7A3;
+
+    /// <summary>Debug trigger info: the trigger types the selected trigger supports.</summary>
+    public const int Tinfo = 0x7A4;
     public const int MhpmCounter3 = 0xB03;
     public const int MhpmCounter31 = 0xB1F;
 }

@@ -160,6 +160,46 @@ public static class ImageLoader
         }
     }
 
+    /// <summary>
+    /// Reads the whole file, failing once it passes <paramref name="limit"/> bytes: a character device or a pipe
+    /// (<c>/dev/zero</c>) reports length 0 and never ends, so the length from the file system cannot bound the read.
+    /// </summary>
+    private static byte[] ReadAtMost(string path, ulong limit)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        int cap = (int)Math.Min(limit, (ulong)Array.MaxLength - 1);
+        byte[] buffer = new byte[(int)Math.Min((ulong)cap + 1, Math.Max(stream.CanSeek ? (ulong)stream.Length + 1 : 0, 1UL << 20))];
+        int length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length > cap)
+                {
+                    throw new BootImageException($"{path}: larger than guest RAM ({limit} bytes); give the VM more memory or check the path");
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, (long)cap + 1));
+            }
+
+            int read = stream.Read(buffer, length, buffer.Length - length);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        if (length > cap)
+        {
+            throw new BootImageException($"{path}: larger than guest RAM ({limit} bytes); give the VM more memory or check the path");
+        }
+
+        Array.Resize(ref buffer, length);
+        return buffer;
+    }
+
     private static byte[] ReadFile(string path, ulong limit)
     {
         try
@@ -175,7 +215,7 @@ public static class ImageLoader
                 throw new BootImageException($"{path}: {info.Length} bytes is larger than guest RAM");
             }
 
-            return File.ReadAllBytes(path);
+            return ReadAtMost(path, limit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -26,6 +26,34 @@ public sealed class BareMetalTests : IDisposable
         Assert.True(result.ExitCode == 0, $"{program}: exit {result.ExitCode}\n{result.Stderr}");
     }
 
+    [Theory]
+    [InlineData("jit")]
+    [InlineData("interpreter")]
+    public void WfiWakesForMachineAndSupervisorTimerAndSoftwareInterrupts(string engine)
+    {
+        // wfi.S: M timer and M software taken in M-mode, M timer with MIE clear, S timer with Sstc, S timer forwarded
+        // by M-mode without Sstc; every wait is a WFI that only an interrupt ends.
+        string elf = Build(Path.Combine(ProgramsDirectory(), "wfi.S"));
+        VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--engine", engine, "--bios", elf, "--serial", "none");
+        Assert.True(result.ExitCode == 0, $"wfi ({engine}): exit {result.ExitCode}\n{result.Stderr}");
+    }
+
+    [Fact]
+    public void AnMtvecWithAReservedModeIsIgnoredNotRoundedIntoTheInterruptedLoop()
+    {
+        // Issue 19's "WFI never wakes": the handler label follows a 4-byte wfi and a 2-byte c.j, so its address is
+        // 2 mod 4, which mtvec reads as reserved mode 2. Rounding it down made the trap land on the c.j back to the
+        // wfi, an endless WFI loop; as on QEMU the write is ignored, mtvec stays 0 and the fetch fault there is
+        // reported as a stuck hart.
+        string source = Path.Combine(_dir, "misaligned-handler.S");
+        File.WriteAllText(source, ".option nopic\n.option rvc\n.section .text.init\n.globl _start\n_start:\n la t0, trap\n csrw mtvec, t0\n"
+            + " li t0, 0x200bff8\n ld t1, 0(t0)\n li t2, 100000\n add t1, t1, t2\n li t0, 0x2004000\n sd t1, 0(t0)\n li t0, 0x80\n csrw mie, t0\n csrsi mstatus, 8\n"
+            + ".balign 4\n1: wfi\n c.j 1b\ntrap:\n li t0, 0x100000\n li t1, 0x5555\n sw t1, 0(t0)\n");
+        VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--bios", Build(source), "--serial", "none");
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}\n{result.Stderr}");
+        Assert.Contains("its trap handler at 0x0 raises exception 1", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AFailingProgramExitsWithItsTestNumber()
     {

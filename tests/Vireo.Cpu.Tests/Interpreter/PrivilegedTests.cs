@@ -204,8 +204,14 @@ public sealed class PrivilegedTests : IDisposable
         h.WriteCsr(0x344, 0);
         h.WriteCsr(0x144, ulong.MaxValue);
         Assert.Equal(0x2ul, h.ReadCsr(0x144)); // sip: only SSIP
+        h.WriteCsr(0x305, Base | 1);
         h.WriteCsr(0x305, Base | 3);
-        Assert.Equal(Base | 1, h.ReadCsr(0x305)); // mtvec mode >= 2 is reserved
+        Assert.Equal(Base | 1, h.ReadCsr(0x305)); // mtvec mode >= 2 is reserved: the write is ignored (QEMU)
+        h.WriteCsr(0x305, Base + 0x102);
+        Assert.Equal(Base | 1, h.ReadCsr(0x305)); // a handler at 2 mod 4 is not rounded down into other code
+        h.WriteCsr(0x105, Base + 0x200);
+        h.WriteCsr(0x105, Base + 0x302);
+        Assert.Equal(Base + 0x200, h.ReadCsr(0x105));
         h.WriteCsr(Mepc, Base | 3);
         Assert.Equal(Base | 2, h.ReadCsr(Mepc));
         Assert.Equal(0x8000_0000_0014_112Dul, h.ReadCsr(0x301)); // misa RV64IMAFDCSU

@@ -55,6 +55,7 @@ _start:
     bne s11, t3, fail8
     j contend
 
+    .align 2  /* mtvec holds 4-byte-aligned handlers only */
 trap:
     csrr s11, mcause
     csrr t0, mepc

@@ -13,7 +13,7 @@ _start:
     li t1, 2
     bne s11, t1, fail1
     csrr t1, mtval
-    li t2, 0x003100d3          /* fadd.s f1, f2, f3 (rm = dyn) */
+    li t2, 0x003170d3          /* fadd.s f1, f2, f3 (rm = dyn) */
     bne t1, t2, fail1
     /* FS = Initial: a write makes it Dirty and sets SD. */
     li t0, 1 << 13
@@ -165,6 +165,7 @@ _start:
     bne t1, t2, fail16
     j pass
 
+    .align 2  /* mtvec holds 4-byte-aligned handlers only */
 trap:
     csrr s11, mcause
     csrr t6, mepc

@@ -133,4 +133,13 @@ public sealed class ImageLoaderTests : IDisposable
 
         Assert.Throws<BootImageException>(() => BootLayout.InitrdAddress(RamBase, 64UL << 20, RamBase + 0x20_0000, RamBase + 0x100_0000, 60 << 20));
     }
+
+    [Fact]
+    public void An_endless_character_device_is_refused_once_it_passes_the_ram_size()
+    {
+        // Issue 19 item 6: /dev/zero reports length 0; reading it "whole" ran the host out of memory.
+        Assert.Contains("larger than guest RAM", Assert.Throws<BootImageException>(() => ImageLoader.LoadKernel(_ram, "/dev/zero")).Message, StringComparison.Ordinal);
+        Assert.Contains("larger than guest RAM", Assert.Throws<BootImageException>(() => ImageLoader.LoadFirmware(_ram, "/dev/zero")).Message, StringComparison.Ordinal);
+        Assert.Contains("larger than guest RAM", Assert.Throws<BootImageException>(() => ImageLoader.LoadBlob(_ram, "/dev/zero", RamBase)).Message, StringComparison.Ordinal);
+    }
 }
