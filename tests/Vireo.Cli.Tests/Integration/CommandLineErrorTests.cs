@@ -102,7 +102,8 @@ public sealed class CommandLineErrorTests : IDisposable
         Assert.True(exit == 0, dts);
         Assert.Equal(64, System.Text.RegularExpressions.Regex.Count(dts, @"\bcpu@[0-9a-f]+ \{"));
         string plic = dts[dts.IndexOf("plic@", StringComparison.Ordinal)..];
-        string contexts = plic[(plic.IndexOf("interrupts-extended = <", StringComparison.Ordinal) + 23)..plic.IndexOf(">;", StringComparison.Ordinal)];
+        plic = plic[(plic.IndexOf("interrupts-extended = <", StringComparison.Ordinal) + 23)..];
+        string contexts = plic[..plic.IndexOf(">;", StringComparison.Ordinal)];
 
         // Two contexts (M and S external interrupts) of two cells per hart.
         Assert.Equal(64 * 2 * 2, contexts.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
