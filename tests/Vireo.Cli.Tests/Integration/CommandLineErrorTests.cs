@@ -109,6 +109,15 @@ public sealed class CommandLineErrorTests : IDisposable
         Assert.Equal(64 * 2 * 2, contexts.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public void MoreHartsThanTheDefaultKernelBringsUpAreWarnedAbout()
+    {
+        // A bad console (checked with the whole spec) stops the run after the warning, before anything boots.
+        VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--cpus", "64", "--console", "pigeon", "--exec", "nproc");
+        Assert.Equal(ExitCodes.RunNotStarted, result.ExitCode);
+        Assert.Contains("vireo: warning: the default guest kernel runs at most 8 CPUs (CONFIG_NR_CPUS); harts 8-63 stay offline", result.Stderr, StringComparison.Ordinal);
+    }
+
     private static void AssertOneLine(VireoProcess.Result result, int exitCode, string message)
     {
         Assert.True(result.ExitCode == exitCode, $"exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
