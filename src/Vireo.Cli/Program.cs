@@ -9,11 +9,14 @@ internal static class Program
     {
         RootCommand root = CommandTree.Create();
         ParseResult parse = root.Parse(args);
+
+        // `vireo run` keeps its own outcomes apart from the guest's statuses (ExitCodes): bad input there is 125.
+        int badInput = parse.CommandResult.Command.Name == "run" ? ExitCodes.RunNotStarted : ExitCodes.BadInput;
         if (parse.Errors.Count > 0)
         {
             // One line, a defined exit code: the full usage text is one `--help` away.
-            Console.Error.WriteLine($"vireo: {parse.Errors[0].Message}");
-            return ExitCodes.BadInput;
+            Console.Error.WriteLine($"vireo: {ParseErrors.Describe(parse)}");
+            return badInput;
         }
 
         try
@@ -23,17 +26,17 @@ internal static class Program
         catch (UserErrorException error)
         {
             Console.Error.WriteLine($"vireo: {error.Message}");
-            return ExitCodes.BadInput;
+            return badInput;
         }
         catch (Guest.GuestBuildException error)
         {
             Console.Error.WriteLine($"vireo: {error.Message}");
-            return ExitCodes.Failure;
+            return badInput == ExitCodes.RunNotStarted ? ExitCodes.RunNotStarted : ExitCodes.Failure;
         }
         catch (Vireo.Network.NetworkOptionsException error)
         {
             Console.Error.WriteLine($"vireo: {error.Message}");
-            return ExitCodes.BadInput;
+            return badInput;
         }
     }
 }

@@ -11,6 +11,12 @@ internal static class MachineLimits
 
     public const int MaxCpus = Machine.MachineConfig.MaxCpus;
 
+    /// <summary>
+    /// Harts the default guest kernel brings up: guest/linux/vireo.config sets CONFIG_NR_CPUS=8. The board itself
+    /// carries all <see cref="MaxCpus"/> (device tree, PLIC contexts, CLINT), so a kernel built for more uses them.
+    /// </summary>
+    public const int DefaultGuestCpus = 8;
+
     /// <summary>Parses and range-checks <c>--memory</c>; throws <see cref="UserErrorException"/> on bad input.</summary>
     public static ulong ParseMemory(string? text)
     {

@@ -12,13 +12,21 @@ internal sealed class ConsoleWriter : IDisposable
     private readonly byte[] _buffer = new byte[8192];
     private readonly Lock _gate = new();
     private readonly Timer _timer;
+    private readonly Action<IOException>? _writeFailed;
     private static readonly TimeSpan s_flushDelay = TimeSpan.FromMilliseconds(10);
     private int _count;
     private bool _timerArmed;
+    private bool _failed;
 
-    public ConsoleWriter(Stream stream)
+    /// <param name="stream">Where the output goes.</param>
+    /// <param name="writeFailed">
+    /// Told once about the first failed write (a full disk, /dev/full); output is dropped from then on and the guest
+    /// keeps running. Null says nothing, for a reader that went away (a closed pipe).
+    /// </param>
+    public ConsoleWriter(Stream stream, Action<IOException>? writeFailed = null)
     {
         _stream = stream;
+        _writeFailed = writeFailed;
         _timer = new Timer(static state => ((ConsoleWriter)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
@@ -67,8 +75,9 @@ internal sealed class ConsoleWriter : IDisposable
 
     private void FlushLocked()
     {
-        if (_count == 0)
+        if (_count == 0 || _failed)
         {
+            _count = 0;
             return;
         }
 
@@ -77,9 +86,12 @@ internal sealed class ConsoleWriter : IDisposable
             _stream.Write(_buffer, 0, _count);
             _stream.Flush();
         }
-        catch (IOException)
+        catch (IOException e)
         {
-            // The reader went away (a closed pipe): the guest keeps running, its output is dropped.
+            // The reader went away (a closed pipe) or the file cannot take more: the guest keeps running (its console
+            // is not worth a lost run), its output is dropped, and retrying every line would only fail again.
+            _failed = true;
+            _writeFailed?.Invoke(e);
         }
 
         _count = 0;

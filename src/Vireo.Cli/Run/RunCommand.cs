@@ -14,10 +14,17 @@ namespace Vireo.Cli.Run;
 /// <summary><c>vireo run</c>: boots a VM on the terminal (the default guest when no kernel is given).</summary>
 internal static class RunCommand
 {
+    /// <summary>The exit-status table of <c>run --help</c> (README says the same; the numbers live in <see cref="ExitCodes"/>).</summary>
+    public static readonly string ExitStatusHelp =
+        $"Exit status: {ExitCodes.Success} the guest powered off (or the --exec command succeeded); 1-{ExitCodes.GuestStatusOutOfRange} and 127 the guest's own status " +
+        $"(the --exec command's, a test-device fail code; one from 125 up becomes {ExitCodes.GuestStatusOutOfRange}, stderr says which); " +
+        $"{ExitCodes.RunNotStarted} no guest ran (bad input, one line on stderr); {ExitCodes.RunCrashed} the VM crashed (kernel panic, stuck hart, internal error); " +
+        $"{ExitCodes.SignalBase}+N stopped by signal N (disks flushed and closed).";
+
     public static Command Create()
     {
         var options = new RunOptions();
-        var command = new Command("run", "Boot a virtual machine (the default guest unless --kernel is given) on this terminal. Ctrl-A X quits, Ctrl-A C shows status.");
+        var command = new Command("run", "Boot a virtual machine (the default guest unless --kernel is given) on this terminal. Ctrl-A X quits, Ctrl-A C shows status.\n" + ExitStatusHelp);
         options.AddTo(command);
         command.SetAction(parse => Execute(parse, options));
         return command;
@@ -26,14 +33,31 @@ internal static class RunCommand
     private static int Execute(ParseResult parse, RunOptions options)
     {
         string? exec = parse.GetValue(options.Exec);
-        VmSpec spec = BuildSpec(parse, options, exec, resolveDefaultGuest: true);
-        (Stream? serial, bool serialIsTerminal) = OpenSerial(parse.GetValue(options.Serial)!);
-        return Boot(spec, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
+        if (exec is not null && string.IsNullOrWhiteSpace(exec))
+        {
+            // An empty command would leave the init to start an interactive shell that never exits.
+            throw new UserErrorException("--exec: the command is empty (give a shell command, for example --exec 'uname -a')");
+        }
+
+        (VmSpec spec, ExecInitramfs? execInitrd) = BuildSpec(parse, options, exec, resolveDefaultGuest: true);
+        using (execInitrd)
+        {
+            string serialSpec = parse.GetValue(options.Serial)!;
+            (Stream? serial, bool serialIsTerminal) = OpenSerial(serialSpec);
+            using (serialSpec == "stdio" ? null : serial)
+            {
+                return Boot(spec, exec, serial, serialIsTerminal, serialSpec, parse.GetValue(options.Timings));
+            }
+        }
     }
 
-    private static int Boot(VmSpec spec, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
+    private static int Boot(VmSpec spec, string? exec, Stream? serial, bool serialIsTerminal, string serialSpec, bool timings)
     {
-        using var writer = serial is null ? null : new ConsoleWriter(serial);
+        // A console file that fails (a full disk) is said once; a closed standard output is not worth a line.
+        Action<IOException>? serialFailed = serialIsTerminal || serialSpec == "stdio"
+            ? null
+            : e => System.Console.Error.WriteLine($"vireo: --serial {serialSpec}: {e.Message}; the guest keeps running, its console output is dropped");
+        using var writer = serial is null ? null : new ConsoleWriter(serial, serialFailed);
         using ILoggerFactory logging = LoggerFactory.Create(builder => builder.AddProvider(new StderrLoggerProvider()));
         var host = new VmHost(spec, new VmHostOptions
         {
@@ -50,10 +74,14 @@ internal static class RunCommand
         {
             using TerminalRawMode? raw = exec is null && serialIsTerminal ? TerminalRawMode.TryEnter() : null;
             using var stop = new CancellationTokenSource();
+            using var signals = new RunSignals();
             VmExit exit;
             try
             {
                 host.StartAsync().GetAwaiter().GetResult();
+
+                // Stopped from the host, the VM's disks are flushed and closed as its run ends (VmHost's run thread).
+                signals.OnSignal(() => KillQuietly(host));
                 if (exec is null)
                 {
                     StartInputPump(host, writer, stop.Token);
@@ -85,11 +113,29 @@ internal static class RunCommand
                 PrintTimings(host.LastRun);
             }
 
-            return Report(exit, host.LastRun, serialIsTerminal, exec is not null);
+            if (signals.Received != 0 && exit.Kind == VmExitKind.StopRequested)
+            {
+                System.Console.Error.WriteLine($"vireo: terminated by signal {signals.Received}");
+                return ExitCodes.Signalled(signals.Received);
+            }
+
+            return Report(exit, host.LastRun, serialIsTerminal);
         }
         finally
         {
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void KillQuietly(VmHost host)
+    {
+        try
+        {
+            _ = host.KillAsync();
+        }
+        catch (VmStateException)
+        {
+            // The run already ended (or is ending) on its own.
         }
     }
 
@@ -98,14 +144,11 @@ internal static class RunCommand
     /// <paramref name="resolveDefaultGuest"/> the default guest's kernel and initramfs are filled in (and built if
     /// needed); without, a spec with no kernel leaves that to whoever builds the VM (the daemon).
     /// </summary>
-    internal static VmSpec BuildSpec(ParseResult parse, RunOptions options, string? exec, bool resolveDefaultGuest)
+    internal static (VmSpec Spec, ExecInitramfs? ExecInitrd) BuildSpec(ParseResult parse, RunOptions options, string? exec, bool resolveDefaultGuest)
     {
         string bios = parse.GetValue(options.Bios)!;
-        string? extra = parse.GetValue(options.Append);
-        if (exec is not null)
-        {
-            extra = extra is null ? $"quiet {ExecCommandLine.Encode(exec)}" : $"{extra} quiet {ExecCommandLine.Encode(exec)}";
-        }
+        string? append = parse.GetValue(options.Append);
+        string? extra = exec is null ? append : Join(append, $"quiet {ExecCommandLine.Encode(exec)}");
 
         string? kernel = parse.GetValue(options.Kernel);
         string? initrd = parse.GetValue(options.Initrd);
@@ -135,6 +178,29 @@ internal static class RunCommand
             GuestImages images = new CliGuestImages().TryGetDefault(out _)!;
             bool rootFromDisk = extra is not null && extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(static p => p.StartsWith("root=", StringComparison.Ordinal));
             spec = spec with { Kernel = images.Kernel, Initrd = spec.Initrd ?? (rootFromDisk ? null : images.Initrd) };
+            if (spec.Cpus > MachineLimits.DefaultGuestCpus)
+            {
+                System.Console.Error.WriteLine($"vireo: warning: the default guest kernel runs at most {MachineLimits.DefaultGuestCpus} CPUs (CONFIG_NR_CPUS); harts {MachineLimits.DefaultGuestCpus}-{spec.Cpus - 1} stay offline");
+            }
+        }
+
+        // Checked here, before the exec is added, so a long --append is blamed on --append.
+        int userLength = VmBuilder.CommandLine(spec with { Append = append }).Length;
+        if (userLength > VmSpecValidator.MaxCommandLine)
+        {
+            throw new UserErrorException($"--append: makes a kernel command line of {userLength} characters; the guest kernel holds at most {VmSpecValidator.MaxCommandLine}");
+        }
+
+        bool execInInitrd = exec is not null && VmBuilder.CommandLine(spec).Length > VmSpecValidator.MaxCommandLine;
+        if (execInInitrd)
+        {
+            if (spec.Initrd is null)
+            {
+                throw new UserErrorException(
+                    $"--exec: a {exec!.Length}-character command does not fit the kernel command line ({VmSpecValidator.MaxCommandLine} characters in all) and, booting without an initramfs, cannot be passed another way; put it in a script on the disk");
+            }
+
+            spec = spec with { Append = Join(append, "quiet") };
         }
 
         IReadOnlyList<SpecError> errors = VmSpecValidator.Validate(spec, checkFiles: true);
@@ -143,8 +209,16 @@ internal static class RunCommand
             throw new UserErrorException(SpecErrors.Describe(errors[0]));
         }
 
-        return spec;
+        if (!execInInitrd)
+        {
+            return (spec, null);
+        }
+
+        ExecInitramfs execInitrd = ExecInitramfs.Create(spec.Initrd!, exec!);
+        return (spec with { Initrd = execInitrd.Path }, execInitrd);
     }
+
+    private static string Join(string? first, string second) => string.IsNullOrEmpty(first) ? second : $"{first} {second}";
 
     private static VmDiskSpec[] ParseDisks(string[] values)
     {
@@ -224,9 +298,16 @@ internal static class RunCommand
 
         if (spec.StartsWith("file:", StringComparison.Ordinal) && spec.Length > 5)
         {
+            string path = spec[5..];
+            if (Directory.Exists(path))
+            {
+                throw new UserErrorException($"--serial: {path}: is a directory");
+            }
+
             try
             {
-                return (new FileStream(spec[5..], FileMode.Create, FileAccess.Write, FileShare.Read), false);
+                // Unbuffered: ConsoleWriter buffers, and a buffered FileStream would retry a failed write when closed.
+                return (new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0), false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -334,7 +415,7 @@ internal static class RunCommand
         return $"[vireo] harts {stats.Vcpus.Count} · {instructions:N0} instructions · {instructions / seconds / 1e6:F1} MIPS · up {seconds:F1} s";
     }
 
-    private static int Report(VmExit exit, VmRunSummary? run, bool consoleShown, bool exec)
+    private static int Report(VmExit exit, VmRunSummary? run, bool consoleShown)
     {
         switch (exit.Kind)
         {
@@ -342,9 +423,14 @@ internal static class RunCommand
             case VmExitKind.Reset:
             case VmExitKind.StopRequested:
                 return ExitCodes.Success;
-            case VmExitKind.GuestFailure when exec && exit.Code != 0:
-                // --exec: the command's own exit status, already visible in its output.
+            case VmExitKind.GuestFailure when ExitCodes.IsGuestStatus(exit.Code):
+                // The guest's own status (an --exec command's, a test device fail code), passed through as is and
+                // already visible in its output.
                 return exit.Code;
+            case VmExitKind.GuestFailure:
+                // 125 and up (but 127) read as Vireo's own outcomes, 256 and up would wrap: say the real one.
+                System.Console.Error.WriteLine($"vireo: the guest's exit status is {exit.Code}; exiting with {ExitCodes.GuestStatusOutOfRange}, as statuses from 125 up are Vireo's own");
+                return ExitCodes.GuestStatusOutOfRange;
             default:
                 if (!consoleShown && run is not null)
                 {
@@ -355,7 +441,7 @@ internal static class RunCommand
                 }
 
                 System.Console.Error.WriteLine($"vireo: {exit.Reason}");
-                return exit.Code == 0 ? ExitCodes.Failure : exit.Code;
+                return ExitCodes.RunCrashed;
         }
     }
 }

@@ -13,7 +13,7 @@ internal sealed class RunOptions
 
     public Option<string> Memory { get; } = new("--memory", "-m") { Description = "Guest RAM, 16M to 64G", DefaultValueFactory = _ => "256M" };
 
-    public Option<int> Cpus { get; } = new("--cpus", "-c") { Description = "Number of harts", DefaultValueFactory = _ => 1 };
+    public Option<int> Cpus { get; } = new("--cpus", "-c") { Description = "Number of harts, 1 to 64 (the default guest kernel brings up at most 8)", DefaultValueFactory = _ => 1 };
 
     public Option<string> Bios { get; } = new("--bios") { Description = "M-mode firmware: 'builtin' (host SBI, no firmware) or a file (OpenSBI fw_jump.bin / fw_dynamic.bin, a bare-metal ELF)", DefaultValueFactory = _ => "builtin" };
 
@@ -21,7 +21,7 @@ internal sealed class RunOptions
 
     public Option<string> Console { get; } = new("--console") { Description = "Guest console device: serial (ttyS0) or virtio (hvc0)", DefaultValueFactory = _ => "serial" };
 
-    public Option<string?> Exec { get; } = new("--exec") { Description = "Run CMD in the default guest's shell, stream its output, power off and exit with its status" };
+    public Option<string?> Exec { get; } = new("--exec") { Description = "Run CMD in the default guest's shell, stream its output, power off and exit with its status (any length: a command too long for the kernel command line goes in the initramfs)" };
 
     public Option<string[]> Disks { get; } = new("--disk") { Description = "Attach a disk: PATH[,format=raw|qcow2][,readonly=on][,cache=writeback|none|unsafe] (repeat for vdb, vdc...); limits: bps=/iops= (reads+writes), rbps=/riops= (reads), wbps=/wiops= (writes), burst=BYTES (one-time), weight=1-10000 (e.g. bps=20M,iops=500; K/M/G are 1024)", AllowMultipleArgumentsPerToken = false };
 

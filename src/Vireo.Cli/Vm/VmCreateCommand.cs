@@ -19,7 +19,9 @@ internal static class VmCreateCommand
         options.AddVmOptionsTo(command);
         command.SetAction(parse => VmCommand.Run(parse, async (client, cancellation) =>
         {
-            VmSpec spec = RunCommand.BuildSpec(parse, options, parse.GetValue(options.Exec), resolveDefaultGuest: false) with
+            (VmSpec built, ExecInitramfs? none) = RunCommand.BuildSpec(parse, options, parse.GetValue(options.Exec), resolveDefaultGuest: false);
+            none?.Dispose();
+            VmSpec spec = built with
             {
                 Name = parse.GetValue(name)!,
                 Autostart = parse.GetValue(autostart),

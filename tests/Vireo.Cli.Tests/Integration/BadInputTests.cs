@@ -1,6 +1,6 @@
 namespace Vireo.Cli.Tests.Integration;
 
-/// <summary>Bad input to <c>vireo run</c> gives one clear line on stderr and exit code 2, never a stack trace.</summary>
+/// <summary>Bad input to <c>vireo run</c> gives one clear line on stderr and exit code 125 (no guest ran), never a stack trace.</summary>
 public sealed class BadInputTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(1);
@@ -12,12 +12,12 @@ public sealed class BadInputTests
     [InlineData("--cpus", "0")]
     [InlineData("--serial", "carrier-pigeon")]
     [InlineData("--bogus-option", "1")]
-    public void BadOptionsExitWithTwoAndOneLine(string option, string value)
+    public void BadOptionsExitWithRunNotStartedAndOneLine(string option, string value)
     {
         string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll"); // exists, so only the option under test is wrong
         string[] args = option == "--kernel" ? ["run", option, value] : ["run", "--kernel", kernel, option, value];
         VireoProcess.Result result = VireoProcess.Run(s_timeout, args);
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(ExitCodes.RunNotStarted, result.ExitCode);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.StartsWith("vireo: ", lines[0], StringComparison.Ordinal);
@@ -29,7 +29,7 @@ public sealed class BadInputTests
     {
         string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
         VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--kernel", kernel, "--serial", "none");
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(ExitCodes.RunNotStarted, result.ExitCode);
         Assert.Contains("not a kernel", result.Stderr, StringComparison.Ordinal);
     }
 

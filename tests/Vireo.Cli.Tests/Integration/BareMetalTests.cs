@@ -64,14 +64,14 @@ public sealed class BareMetalTests : IDisposable
     }
 
     [Fact]
-    public void AHartStuckInADoubleFaultEndsTheRunWithExitOne()
+    public void AHartStuckInADoubleFaultEndsTheRunAsACrash()
     {
         // mtvec points at unmapped address 0x4: the illegal instruction traps there, the fetch there faults and
         // traps there again, forever.
         string source = Path.Combine(_dir, "double-fault.S");
         File.WriteAllText(source, ".option nopic\n.section .text.init\n.globl _start\n_start:\n li t0, 4\n csrw mtvec, t0\n .word 0\n");
         VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--bios", Build(source), "--serial", "none");
-        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}\n{result.Stderr}");
+        Assert.True(result.ExitCode == ExitCodes.RunCrashed, $"exit {result.ExitCode}\n{result.Stderr}");
         Assert.Contains("hart 0 is stuck in a double fault: its trap handler at 0x4 raises exception 1", result.Stderr, StringComparison.Ordinal);
     }
 

@@ -102,7 +102,7 @@ public sealed class BootTests
     public void UnknownEngineIsRefusedWithOneLine()
     {
         VireoProcess.Result result = VireoProcess.Run(s_bootTimeout, "run", "--engine", "kvm", "--exec", "true");
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(ExitCodes.RunNotStarted, result.ExitCode);
         Assert.Contains("--engine: must be jit or interpreter", result.Stderr, StringComparison.Ordinal);
     }
 }

@@ -27,7 +27,18 @@ internal static class VireoProcess
     public static Result RunTyping(TimeSpan timeout, string marker, string input, params string[] args) =>
         Run(timeout, marker, args, input);
 
-    private static Result Run(TimeSpan timeout, string? marker, string[] args, string? input = null)
+    /// <summary>
+    /// Runs <c>vireo ARGS</c> until <paramref name="marker"/> appears on its standard output, then sends it
+    /// <paramref name="signal"/> (2 SIGINT, 15 SIGTERM) and waits for it to exit. A run that exits or times out before
+    /// the marker fails the test.
+    /// </summary>
+    public static Result RunUntilSignalled(TimeSpan timeout, string marker, int signal, params string[] args) =>
+        Run(timeout, marker, args, input: null, signal);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private static Result Run(TimeSpan timeout, string? marker, string[] args, string? input = null, int signal = 0)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "vireo.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -105,16 +116,22 @@ internal static class VireoProcess
                 Assert.Fail($"vireo {string.Join(' ', args)} never printed '{marker}'.\nstdout:\n{stdout}\nstderr:\n{stderr}");
             }
 
-            if (input is null)
+            if (signal != 0)
+            {
+                Assert.Equal(0, Kill(process.Id, signal));
+            }
+            else if (input is null)
             {
                 // Process.Kill sends SIGKILL on Unix.
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
                 return new Result(process.ExitCode, stdout.ToString(), stderr.ToString(), stopwatch.Elapsed);
             }
-
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
+            else
+            {
+                process.StandardInput.Write(input);
+                process.StandardInput.Close();
+            }
         }
 
         if (!process.WaitForExit(timeout))
