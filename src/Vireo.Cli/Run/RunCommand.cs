@@ -114,6 +114,11 @@ internal static class RunCommand
 
         string bios = parse.GetValue(options.Bios)!;
         config.FirmwarePath = bios == "builtin" ? null : RequireFile(bios, "--bios");
+        if (parse.GetResult(options.Balloon) is not null)
+        {
+            config.Balloon = BalloonSpec.Parse(parse.GetValue(options.Balloon));
+        }
+
         config.Console = parse.GetValue(options.Console) switch
         {
             "serial" => ConsoleDevice.Serial,
