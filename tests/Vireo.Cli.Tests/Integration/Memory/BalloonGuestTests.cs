@@ -102,7 +102,8 @@ public sealed class BalloonGuestTests(ITestOutputHelper output)
         // A first VM pays for what the process does once (the .NET JIT compiling Vireo, runtime structures), so one
         // runs first and stays up: the measured VM is a second one, as in a daemon holding many. (A first VM disposed
         // before would leave its freed heap for the second to reuse, hiding the second's caches.)
-        using var first = new InProcessGuest("sleep 600", 256 * MiB, new BalloonOptions());
+        // Without free page reporting, so its RSS holds still while the second is measured.
+        using var first = new InProcessGuest("sleep 600", 256 * MiB, new BalloonOptions { FreePageReporting = false });
         first.WaitFor("vireo-guest: ready", s_boot);
         Thread.Sleep(3000);
         // The VM's share: the native memory the process gained (RSS less what the GC committed) plus the managed
