@@ -326,6 +326,42 @@ static uint64_t bench_pagefault(uint64_t iterations)
     return sum;
 }
 
+/* ---- alloc: take MIB of anonymous memory, touch every page, hold it, give it back (memory manager tests) ---- */
+
+static int alloc_main(int argc, char **argv)
+{
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: vireo-bench alloc MIB [HOLD_SECONDS]\n");
+        return 2;
+    }
+    char *end = NULL;
+    uint64_t mib = strtoull(argv[2], &end, 10);
+    if (!end || *end != '\0' || mib == 0) {
+        fprintf(stderr, "vireo-bench: bad size '%s'\n", argv[2]);
+        return 2;
+    }
+    uint64_t hold = argc == 4 ? strtoull(argv[3], NULL, 10) : 0;
+    size_t bytes = (size_t)mib << 20;
+    long page = sysconf(_SC_PAGESIZE);
+    uint64_t start = now_ns(), sum = 0;
+    unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        fprintf(stderr, "vireo-bench: mmap %llu MiB: %s\n", (unsigned long long)mib, strerror(errno));
+        return 1;
+    }
+    for (size_t off = 0; off < bytes; off += (size_t)page) {
+        p[off] = (unsigned char)((off >> 12) | 1u);
+        sum += p[off];
+    }
+    printf("vireo-bench alloc %llu %llu %llu\n", (unsigned long long)mib, (unsigned long long)((now_ns() - start) / 1000000u),
+           (unsigned long long)sum);
+    fflush(stdout);
+    if (hold)
+        sleep((unsigned)hold);
+    munmap(p, bytes);
+    return 0;
+}
+
 /* ---- disk: O_DIRECT sequential and random I/O on a block device ---- */
 
 #define DISK_SEQ_BLOCK (1u << 20)
@@ -501,6 +537,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "noop") == 0)
         return NOOP_STATUS; /* the child of the syscall workload */
+    if (argc >= 2 && strcmp(argv[1], "alloc") == 0)
+        return alloc_main(argc, argv);
     if (argc >= 2 && strncmp(argv[1], "disk", 4) == 0)
         return disk_main(argc, argv);
     if (argc < 2 || argc > 3) {

@@ -29,6 +29,9 @@ public interface IHart : IHartInterruptPins
     /// <summary>Run state (thread-safe).</summary>
     HartRunState RunState { get; }
 
+    /// <summary>4 KiB guest pages whose decoded instructions the hart caches now (thread-safe, may lag; for memory accounting).</summary>
+    int DecodedPageCount => 0;
+
     /// <summary>Instructions retired so far (thread-safe, may lag by one block).</summary>
     ulong InstructionsRetired { get; }
 

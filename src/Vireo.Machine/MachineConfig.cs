@@ -36,6 +36,9 @@ public sealed class MachineConfig
     /// <summary>virtio devices to plug into the board's slots (disks, network cards...), in order: the first becomes vda/eth0.</summary>
     public List<Vireo.Devices.Virtio.VirtioDevice> ExtraDevices { get; } = [];
 
+    /// <summary>A virtio-balloon to plug in after <see cref="ExtraDevices"/>, or null for none.</summary>
+    public Vireo.Devices.Virtio.Balloon.BalloonOptions? Balloon { get; set; }
+
     /// <summary>When true a guest reset ends the run instead of rebooting.</summary>
     public bool NoReboot { get; set; }
 

@@ -8,6 +8,7 @@ using Vireo.Devices.Rtc;
 using Vireo.Devices.Test;
 using Vireo.Devices.Uart;
 using Vireo.Devices.Virtio;
+using Vireo.Devices.Virtio.Balloon;
 using Vireo.Devices.Virtio.Console;
 using Vireo.Machine.Boot;
 using Vireo.Machine.Devices;
@@ -105,6 +106,12 @@ public sealed partial class VirtMachine : IDisposable
         }
 
         devices.AddRange(config.ExtraDevices);
+        if (config.Balloon is not null)
+        {
+            Balloon = new VirtioBalloonDevice(config.Balloon, time);
+            devices.Add(Balloon);
+        }
+
         if (devices.Count > VirtMemoryMap.VirtioCount)
         {
             throw new ArgumentException($"at most {VirtMemoryMap.VirtioCount} virtio devices fit on the board (asked for {devices.Count})");

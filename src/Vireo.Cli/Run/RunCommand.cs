@@ -170,6 +170,7 @@ internal static class RunCommand
             Engine = parse.GetValue(options.Engine)!,
             Disks = ParseDisks(parse.GetValue(options.Disks) ?? []),
             Nics = ParseNics(parse.GetValue(options.Nets) ?? []),
+            Balloon = parse.GetResult(options.Balloon) is null ? null : BalloonSpec.Parse(parse.GetValue(options.Balloon)),
         };
 
         if (resolveDefaultGuest && !firmwareOnly && spec.Kernel is null)

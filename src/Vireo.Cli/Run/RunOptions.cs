@@ -27,6 +27,8 @@ internal sealed class RunOptions
 
     public Option<string[]> Nets { get; } = new("--net") { Description = "Attach a network card: user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..], switch:PATH or tap:IFNAME; limits each way: bps=/pps= (txbps=, rxbps=, txpps=, rxpps= for one way), burst=BYTES" };
 
+    public Option<string?> Balloon { get; } = new("--balloon") { Description = "Add a virtio-balloon: [deflate-on-oom=on|off][,free-page-reporting=on|off][,stats-interval=2s][,size=SIZE] (all on, 2 s, no initial size by default)", Arity = ArgumentArity.ZeroOrOne };
+
     public Option<bool> Timings { get; } = new("--timings") { Description = "At exit, print to stderr how long startup took (process start to the first guest instruction) and how long the guest ran" };
 
     public Option<string> Engine { get; } = new("--engine") { Description = "How guest instructions run: jit (hot code compiled to host code, the rest interpreted) or interpreter", DefaultValueFactory = _ => "jit" };
@@ -55,6 +57,7 @@ internal sealed class RunOptions
         command.Options.Add(Exec);
         command.Options.Add(Disks);
         command.Options.Add(Nets);
+        command.Options.Add(Balloon);
         command.Options.Add(NoReboot);
         command.Options.Add(Timings);
     }

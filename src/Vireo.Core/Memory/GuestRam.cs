@@ -146,16 +146,74 @@ public sealed unsafe class GuestRam : IDisposable
         Interlocked.Increment(ref CodeGenerations[pageIndex]);
     }
 
-    /// <summary>Returns pages in [<paramref name="address"/>, +<paramref name="length"/>) to the host (balloon, reset); they read as zero afterwards.</summary>
+    /// <summary>
+    /// Returns pages in [<paramref name="address"/>, +<paramref name="length"/>) to the host (balloon, free page
+    /// reporting, reset); they read as zero afterwards, and decoded code from them is dropped. Partial pages at either
+    /// end are zeroed in place. Discarding the whole RAM (a reset) also advises it for huge pages again.
+    /// </summary>
     public void Discard(ulong address, ulong length)
     {
-        if (!Contains(address, length))
+        if (!Contains(address, length) || length == 0)
         {
             return;
         }
 
         _bytes.Discard(address - BaseAddress, length);
         NotifyWritten(address, length);
+        if (address == BaseAddress && length == Size)
+        {
+            _bytes.AdviseHugePages();
+        }
+    }
+
+    /// <summary>
+    /// Discards whole 4 KiB pages by index (a balloon's inflate list): sorts <paramref name="pageIndices"/> in place,
+    /// skips indices outside RAM and discards each run of consecutive pages with one call. Returns the number of
+    /// distinct pages discarded.
+    /// </summary>
+    public int DiscardPages(Span<ulong> pageIndices)
+    {
+        pageIndices.Sort();
+        int discarded = 0;
+        int i = 0;
+        while (i < pageIndices.Length)
+        {
+            ulong first = pageIndices[i];
+            if (first >= PageCount)
+            {
+                break; // sorted: every later index is outside too
+            }
+
+            ulong last = first;
+            i++;
+            while (i < pageIndices.Length && pageIndices[i] <= last + 1 && pageIndices[i] < PageCount)
+            {
+                last = pageIndices[i];
+                i++;
+            }
+
+            Discard(BaseAddress + (first << PageShift), (last - first + 1) << PageShift);
+            discarded += (int)(last - first + 1);
+        }
+
+        return discarded;
+    }
+
+    /// <summary>
+    /// Bytes of guest RAM the host holds in memory now (<c>mincore</c> over the mapping; a page the guest only read
+    /// counts too, see <see cref="HostMemory.CountResident"/>), or -1 where the host cannot tell. Thread-safe.
+    /// </summary>
+    public long ResidentBytes => _bytes.CountResident(0, Size);
+
+    /// <summary>Host bytes of the per-page code bookkeeping (code flags and generations) resident now.</summary>
+    public long BookkeepingResidentBytes
+    {
+        get
+        {
+            long flags = _codeFlags.CountResident(0, PageCount);
+            long generations = _codeGenerations.CountResident(0, PageCount * sizeof(uint));
+            return flags < 0 || generations < 0 ? 0 : flags + generations;
+        }
     }
 
     /// <summary>Unmaps the RAM. No hart or device may touch it afterwards.</summary>

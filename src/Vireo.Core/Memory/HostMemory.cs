@@ -22,20 +22,35 @@ internal sealed unsafe partial class HostMemory : IDisposable
     private const int MapNoReserve = 0x4000;
     private const int MadvDontNeed = 4;
     private const int MadvHugePage = 14;
+    private const int MadvNoHugePage = 15;
+    private const int MadvCold = 20;
 
     /// <summary>The size of a host huge page (x86-64 and arm64 with 4 KiB base pages).</summary>
-    private const ulong HugePageSize = 2 << 20;
+    public const ulong HugePageSize = 2 << 20;
 
+    private const ulong Page = 4096;
+
+    /// <summary>Pages mincore reports on per call (the residency vector is this many bytes).</summary>
+    private const int ResidencyChunk = 64 * 1024;
+
+    private readonly Lock _residencyLock = new();
     private byte* _mapping;
     private readonly ulong _mappedLength;
+    private readonly ulong _length;
     private byte* _pointer;
+    private byte[]? _residency;
 
-    private HostMemory(byte* mapping, ulong mappedLength, byte* pointer)
+    private HostMemory(byte* mapping, ulong mappedLength, byte* pointer, ulong length, bool hugePages)
     {
         _mapping = mapping;
         _mappedLength = mappedLength;
         _pointer = pointer;
+        _length = length;
+        IsHugePageAdvised = hugePages;
     }
+
+    /// <summary>True when the mapping was advised for transparent huge pages (see the remarks).</summary>
+    public bool IsHugePageAdvised { get; }
 
     /// <summary>The first byte (2 MiB aligned when reserved for huge pages).</summary>
     public byte* Pointer => _pointer;
@@ -69,18 +84,36 @@ internal sealed unsafe partial class HostMemory : IDisposable
             _ = Madvise((nint)pointer, (nuint)(length & ~(HugePageSize - 1)), MadvHugePage);
         }
 
-        return new HostMemory((byte*)result, mapped, pointer);
+        return new HostMemory((byte*)result, mapped, pointer, length, hugePages);
     }
 
     /// <summary>Drops the pages back to the kernel; the next read of them sees zeroes.</summary>
+    /// <remarks>
+    /// In a mapping advised for huge pages, <c>MADV_DONTNEED</c> of part of a 2 MiB huge page only unmaps the part:
+    /// the kernel splits the mapping, lowers RSS, and queues the huge page for a split it does later, under memory
+    /// pressure, so until then the host gets nothing back (measured: docs/performance.md, "Memory manager"). A huge
+    /// page the range covers only in part is therefore split at once (<see cref="SplitPartialHugePage"/>), which frees the
+    /// unmapped 4 KiB pages now. Huge pages the range covers whole are freed whole by the first call.
+    /// </remarks>
     public void Discard(ulong offset, ulong length)
     {
-        const ulong Page = 4096;
         ulong start = (offset + Page - 1) & ~(Page - 1);
         ulong end = (offset + length) & ~(Page - 1);
         if (end > start)
         {
             _ = Madvise((nint)(_pointer + start), (nuint)(end - start), MadvDontNeed);
+            if (IsHugePageAdvised)
+            {
+                if ((start & (HugePageSize - 1)) != 0 || end - start < HugePageSize)
+                {
+                    SplitPartialHugePage(start & ~(HugePageSize - 1));
+                }
+
+                if ((end & (HugePageSize - 1)) != 0 && (end & ~(HugePageSize - 1)) != (start & ~(HugePageSize - 1)))
+                {
+                    SplitPartialHugePage(end & ~(HugePageSize - 1));
+                }
+            }
         }
 
         // The partial pages at either end are zeroed by hand.
@@ -93,6 +126,67 @@ internal sealed unsafe partial class HostMemory : IDisposable
         {
             new Span<byte>(_pointer + end, (int)(offset + length - end)).Clear();
         }
+    }
+
+    /// <summary>
+    /// Makes the kernel split the huge page at <paramref name="hugeOffset"/> (2 MiB aligned) now, and keeps the range
+    /// on 4 KiB pages from here on. <c>MADV_COLD</c> over a huge page that is no longer mapped whole splits it, which
+    /// frees its unmapped 4 KiB pages (it also moves the rest to the inactive list, which only matters to a host that
+    /// swaps); <c>MADV_NOHUGEPAGE</c> stops khugepaged from collapsing the range again, which would fill the holes
+    /// with zeroes and take the memory back (<c>max_ptes_none</c> is 511 by default). <see cref="AdviseHugePages"/>
+    /// undoes it.
+    /// </summary>
+    private void SplitPartialHugePage(ulong hugeOffset)
+    {
+        if (hugeOffset + HugePageSize > (_length & ~(HugePageSize - 1)))
+        {
+            return; // the tail past the last whole huge page was never advised
+        }
+
+        _ = Madvise((nint)(_pointer + hugeOffset), (nuint)HugePageSize, MadvCold);
+        _ = Madvise((nint)(_pointer + hugeOffset), (nuint)HugePageSize, MadvNoHugePage);
+    }
+
+    /// <summary>Advises the whole mapping for huge pages again (after a reset discarded it all). No-op unless reserved for them.</summary>
+    public void AdviseHugePages()
+    {
+        if (IsHugePageAdvised)
+        {
+            _ = Madvise((nint)_pointer, (nuint)(_length & ~(HugePageSize - 1)), MadvHugePage);
+        }
+    }
+
+    /// <summary>
+    /// Bytes of [<paramref name="offset"/>, +<paramref name="length"/>) the host holds in memory now, from
+    /// <c>mincore</c> (4 KiB granular; a page only read, which maps the kernel's shared zero page, counts too).
+    /// Thread-safe; costs about a microsecond per 4 MiB (see docs/performance.md). -1 when the host refuses.
+    /// </summary>
+    public long CountResident(ulong offset, ulong length)
+    {
+        ulong start = offset & ~(Page - 1);
+        ulong end = Math.Min((offset + length + Page - 1) & ~(Page - 1), (_length + Page - 1) & ~(Page - 1));
+        long pages = 0;
+        lock (_residencyLock)
+        {
+            byte[] vector = _residency ??= new byte[ResidencyChunk];
+            fixed (byte* v = vector)
+            {
+                for (ulong at = start; at < end;)
+                {
+                    ulong chunk = Math.Min(end - at, (ulong)ResidencyChunk * Page);
+                    if (Mincore((nint)(_pointer + at), (nuint)chunk, v) != 0)
+                    {
+                        return -1;
+                    }
+
+                    int count = (int)(chunk / Page);
+                    pages += count - new ReadOnlySpan<byte>(v, count).Count((byte)0);
+                    at += chunk;
+                }
+            }
+        }
+
+        return pages * (long)Page;
     }
 
     public void Dispose()
@@ -110,6 +204,9 @@ internal sealed unsafe partial class HostMemory : IDisposable
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "mincore", SetLastError = true)]
+    private static partial int Mincore(nint address, nuint length, byte* vector);
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     private static partial int Madvise(nint address, nuint length, int advice);

@@ -13,6 +13,9 @@ internal sealed unsafe partial class Hart
 
     private readonly Dictionary<ulong, DecodedPage> _decodedPages = [];
 
+    /// <inheritdoc/>
+    public int DecodedPageCount => _decodedPages.Count; // a racy read of one int field: good enough for accounting
+
     /// <summary>Fetch when pc left the current page: execute TLB, translation, decode cache, or an uncached decode.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal DecodedInstruction* FetchSlow()

@@ -68,6 +68,7 @@ public static class VmBuilder
             FirmwarePath = spec.Firmware is null or "builtin" ? null : spec.Firmware,
             KernelPath = spec.Kernel,
             InitrdPath = spec.Initrd,
+            Balloon = spec.Balloon,
         };
 
         // A root= parameter means the root file system comes from a disk, so the default initramfs stays out.

@@ -1,3 +1,5 @@
+using Vireo.Devices.Virtio.Balloon;
+
 namespace Vireo.Host.Specs;
 
 /// <summary>
@@ -52,4 +54,7 @@ public sealed record VmSpec
 
     /// <summary>What a guest reset does: reboot the VM (default) or stop it.</summary>
     public bool NoReboot { get; init; }
+
+    /// <summary>A virtio-balloon (free page reporting, deflate-on-OOM, statistics), or null for none.</summary>
+    public BalloonOptions? Balloon { get; init; }
 }

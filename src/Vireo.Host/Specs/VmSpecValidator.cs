@@ -73,7 +73,7 @@ public static partial class VmSpecValidator
 
         ValidateDisks(spec, checkFiles, errors);
         ValidateNics(spec, errors);
-        int devices = spec.Disks.Count + spec.Nics.Count + (spec.Console == "virtio" ? 1 : 0);
+        int devices = spec.Disks.Count + spec.Nics.Count + (spec.Console == "virtio" ? 1 : 0) + (spec.Balloon is null ? 0 : 1);
         if (devices > VirtMemoryMap.VirtioCount)
         {
             errors.Add(new SpecError("disks", $"{devices} virtio devices do not fit the board's {VirtMemoryMap.VirtioCount} slots"));

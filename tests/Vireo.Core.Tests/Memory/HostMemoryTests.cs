@@ -38,6 +38,56 @@ public sealed unsafe class HostMemoryTests
         Assert.DoesNotContain(" hg", VmFlags((ulong)memory.Pointer), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ResidentBytesCountsWhatTheGuestTouchedAndDiscardsGiveBack()
+    {
+        const ulong Size = 8 * HugePage;
+        using var ram = new GuestRam(0x8000_0000, Size);
+        Assert.Equal(0, ram.ResidentBytes);
+        new Span<byte>(ram.Pointer, (int)(2 * HugePage)).Fill(1);
+        Assert.Equal((long)(2 * HugePage), ram.ResidentBytes);
+
+        ram.Discard(ram.BaseAddress + (1 << 20), 1 << 20);
+        Assert.Equal((long)(2 * HugePage) - (1 << 20), ram.ResidentBytes);
+
+        // A balloon's page list: unsorted, with a duplicate, a run and an index past the end of RAM.
+        ulong[] pages = [700, 3, 4, 5, 700, ram.PageCount + 9, 2];
+        Assert.Equal(5, ram.DiscardPages(pages));
+        Assert.Equal((long)(2 * HugePage) - (1 << 20) - (5 * 4096), ram.ResidentBytes);
+        Assert.Equal(0, ram.Pointer[(700 * 4096) + 17]);
+        Assert.Equal(1, ram.Pointer[(699 * 4096) + 17]);
+    }
+
+    [Fact]
+    public void DiscardingPartOfAHugePageSplitsItAndKeepsItOffHugePagesUntilAReset()
+    {
+        // Without transparent huge pages the advice is refused and only the residency checks apply.
+        bool thp = Directory.Exists("/sys/kernel/mm/transparent_hugepage");
+        const ulong Size = 4 * HugePage;
+        using var ram = new GuestRam(0x8000_0000, Size);
+        new Span<byte>(ram.Pointer, (int)Size).Fill(1);
+        ram.Discard(ram.BaseAddress + HugePage + 4096, 4096);
+
+        // The range holding the hole is advised MADV_NOHUGEPAGE ("nh"), so khugepaged never fills the hole again; the
+        // others keep their advice ("hg").
+        if (thp)
+        {
+            Assert.Contains(" nh", VmFlags((ulong)ram.Pointer + HugePage), StringComparison.Ordinal);
+            Assert.Contains(" hg", VmFlags((ulong)ram.Pointer), StringComparison.Ordinal);
+            Assert.Contains(" hg", VmFlags((ulong)ram.Pointer + (2 * HugePage)), StringComparison.Ordinal);
+        }
+
+        Assert.Equal((long)Size - 4096, ram.ResidentBytes);
+
+        ram.Discard(ram.BaseAddress, Size);
+        if (thp)
+        {
+            Assert.Contains(" hg", VmFlags((ulong)ram.Pointer + HugePage), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, ram.ResidentBytes);
+    }
+
     /// <summary>The VmFlags line of the mapping in /proc/self/smaps that contains <paramref name="address"/>.</summary>
     private static string VmFlags(ulong address)
     {
