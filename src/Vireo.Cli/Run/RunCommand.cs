@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Vireo.Cli.Guest;
 using Vireo.Cli.Options;
 using Vireo.Cpu;
 using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.Jit;
 using Vireo.Devices.Virtio.Block;
+using Vireo.Devices.Virtio.Input;
 using Vireo.Devices.Virtio.Net;
+using Vireo.Devices.Virtio.Vsock;
 using Vireo.Machine;
 using Vireo.Machine.Boot;
 using Vireo.Network;
@@ -190,6 +193,36 @@ internal static class RunCommand
             // Stable across runs of the same command line, different between VMs started differently.
             string identity = $"{string.Join('\0', Environment.GetCommandLineArgs())}#{i}";
             config.ExtraDevices.Add(new VirtioNetDevice(backend, spec.Mac ?? VirtioNetDevice.DefaultMac(identity)));
+        }
+
+        // After the disks, so the probe order still makes the first disk /dev/vda.
+        string? vsock = parse.GetValue(options.Vsock);
+        if (vsock is not null)
+        {
+            VsockOptions spec = VsockSpec.Parse(vsock);
+            var device = new VirtioVsockDevice(spec.GuestCid);
+            try
+            {
+                resources.Add(new HybridVsockHost(device, spec.UnixPath!, message => System.Console.Error.WriteLine($"vireo: {message}")));
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+            {
+                device.Dispose();
+                throw new UserErrorException($"--vsock {spec.UnixPath}: {e.Message}");
+            }
+
+            config.ExtraDevices.Add(device);
+        }
+
+        if (parse.GetValue(options.PowerButton))
+        {
+            var button = new VirtioInputDevice();
+            config.ExtraDevices.Add(button);
+            resources.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                button.PressPowerButton();
+            }));
         }
     }
 

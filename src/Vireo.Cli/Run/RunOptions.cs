@@ -27,6 +27,10 @@ internal sealed class RunOptions
 
     public Option<string[]> Nets { get; } = new("--net") { Description = "Attach a network card: user[,hostfwd=tcp:127.0.0.1:8080-:80][,restrict=on][,mac=..], switch:PATH or tap:IFNAME" };
 
+    public Option<string?> Vsock { get; } = new("--vsock") { Description = "Attach virtio-vsock: PATH[,cid=N] (Firecracker hybrid vsock: CONNECT <port> on PATH reaches a guest port, guest connections to host port P go to PATH_P; cid defaults to 3)" };
+
+    public Option<bool> PowerButton { get; } = new("--power-button") { Description = "Attach a virtio-input power button; SIGTERM presses it, so the guest shuts down in order" };
+
     public Option<bool> Timings { get; } = new("--timings") { Description = "At exit, print to stderr how long startup took (process start to the first guest instruction) and how long the guest ran" };
 
     public Option<string> Engine { get; } = new("--engine") { Description = "How guest instructions run: jit (hot code compiled to host code, the rest interpreted) or interpreter", DefaultValueFactory = _ => "jit" };
@@ -47,6 +51,8 @@ internal sealed class RunOptions
         command.Options.Add(Exec);
         command.Options.Add(Disks);
         command.Options.Add(Nets);
+        command.Options.Add(Vsock);
+        command.Options.Add(PowerButton);
         command.Options.Add(NoReboot);
         command.Options.Add(Timings);
     }
