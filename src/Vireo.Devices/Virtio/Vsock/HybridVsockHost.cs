@@ -172,7 +172,10 @@ public sealed class HybridVsockHost : IDisposable
         }
     }
 
-    /// <summary>Copies both ways; each direction's end is passed on as a half-close.</summary>
+    /// <summary>
+    /// Copies both ways; each direction's end is passed on as a half-close. A direction that fails (its receiver is
+    /// gone) only ends itself: the other may still hold data in flight, which must reach its reader.
+    /// </summary>
     private async Task PumpAsync(NetworkStream host, Socket socket, VsockStream guest)
     {
         Task toGuest = Task.Run(async () =>
@@ -180,6 +183,9 @@ public sealed class HybridVsockHost : IDisposable
             try
             {
                 await host.CopyToAsync(guest, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
+            {
             }
             finally
             {
@@ -192,6 +198,9 @@ public sealed class HybridVsockHost : IDisposable
             {
                 await guest.CopyToAsync(host, _stop.Token).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is IOException or SocketException)
+            {
+            }
             finally
             {
                 try
@@ -203,14 +212,6 @@ public sealed class HybridVsockHost : IDisposable
                 }
             }
         });
-
-        // Either side failing ends the connection; a clean end waits for both halves.
-        Task first = await Task.WhenAny(toGuest, toHost).ConfigureAwait(false);
-        if (first.IsFaulted)
-        {
-            await first.ConfigureAwait(false);
-        }
-
         await Task.WhenAll(toGuest, toHost).ConfigureAwait(false);
     }
 
