@@ -5,12 +5,12 @@ namespace Vireo.Agent.Tests;
 
 /// <summary>
 /// A hybrid vsock socket with a scripted agent behind it: each connection's CONNECT line is answered OK, then
-/// <see cref="Serve"/> gets the connection's stream (after the first frame was read into it).
+/// the serve callback gets the connection's stream (after the first frame was read into it).
 /// </summary>
 internal sealed class FakeAgent : IDisposable
 {
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"vireo-fake-{Guid.NewGuid():N}"[..20]);
+    private readonly string _directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"vireo-fake-{Guid.NewGuid():N}"[..20]);
     private readonly Task _loop;
 
     public FakeAgent(Func<Stream, byte[], Task> serve, bool refuse = false)
