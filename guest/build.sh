@@ -155,6 +155,10 @@ bench_build() {
   riscv64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -ffile-prefix-map="$guest_dir"=. \
     -o "$dir/vireo-bench" "$guest_dir/bench/vireo-bench.c" -lm
   riscv64-linux-gnu-strip "$dir/vireo-bench"
+  # The guest agent (docs/agent.md): static, libc only.
+  riscv64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -ffile-prefix-map="$guest_dir"=. \
+    -o "$dir/vireo-agent" "$guest_dir/agent/vireo-agent.c"
+  riscv64-linux-gnu-strip "$dir/vireo-agent"
 }
 
 # Assembles the root file system tree, the initramfs and the ext4 disk in DIR.
@@ -180,6 +184,9 @@ rootfs_build() {
   ln -sfn ../init "$tree/sbin/init"
   if [[ -f "$bench_dir/vireo-bench" ]]; then
     install -m 0755 "$bench_dir/vireo-bench" "$tree/bin/vireo-bench"
+  fi
+  if [[ -f "$bench_dir/vireo-agent" ]]; then
+    install -m 0755 "$bench_dir/vireo-agent" "$tree/sbin/vireo-agent"
   fi
   # Reproducible tree: fixed mtimes, no group/other write bits.
   chmod -R go-w "$tree"
@@ -320,7 +327,7 @@ mkdir -p "$cache_root/guest"
 if [[ -f "$guest_dir/bench/vireo-bench.c" ]]; then
   bench_dir="$(mktemp -d "$cache_root/guest/bench.tmp.XXXXXX")"
   tmp_dirs+=("$bench_dir")
-  run_step bench "compiling vireo-bench" bench_build "$bench_dir"
+  run_step bench "compiling vireo-bench and vireo-agent" bench_build "$bench_dir"
 else
   bench_dir="/nonexistent"
   cached_step bench "(no guest/bench/vireo-bench.c)"

@@ -121,11 +121,11 @@ public sealed partial class VirtMachine : IDisposable
         // so the first disk is /dev/vda.
         for (int slot = 0; slot < VirtMemoryMap.VirtioCount; slot++)
         {
-            ulong address = VirtMemoryMap.VirtioBase + ((ulong)slot * VirtMemoryMap.VirtioStride);
+            ulong address = VirtMemoryMap.VirtioSlotAddress(slot);
             int index = VirtMemoryMap.VirtioCount - 1 - slot;
             if (index < devices.Count)
             {
-                var transport = new VirtioMmioTransport(devices[index], _ram, _plic.GetLine(VirtMemoryMap.VirtioFirstInterrupt + slot), Log);
+                var transport = new VirtioMmioTransport(devices[index], _ram, _plic.GetLine(VirtMemoryMap.VirtioSlotInterrupt(slot)), Log);
                 _virtio.Add(transport);
                 _bus.Map(address, transport);
             }

@@ -81,7 +81,18 @@ internal static class RunCommand
                 host.StartAsync().GetAwaiter().GetResult();
 
                 // Stopped from the host, the VM's disks are flushed and closed as its run ends (VmHost's run thread).
-                signals.OnSignal(() => KillQuietly(host));
+                // With a power button, a signal asks the guest to shut down in order (forced after 30 s).
+                signals.OnSignal(() =>
+                {
+                    if (spec.PowerButton)
+                    {
+                        _ = host.StopAsync(VmStopMode.Graceful, TimeSpan.FromSeconds(30));
+                    }
+                    else
+                    {
+                        KillQuietly(host);
+                    }
+                });
                 if (exec is null)
                 {
                     StartInputPump(host, writer, stop.Token);
@@ -171,6 +182,8 @@ internal static class RunCommand
             Disks = ParseDisks(parse.GetValue(options.Disks) ?? []),
             Nics = ParseNics(parse.GetValue(options.Nets) ?? []),
             Balloon = parse.GetResult(options.Balloon) is null ? null : BalloonSpec.Parse(parse.GetValue(options.Balloon)),
+            Vsock = parse.GetValue(options.Vsock) is string vsock ? VsockSpec.Parse(vsock) : null,
+            PowerButton = parse.GetValue(options.PowerButton),
         };
 
         if (resolveDefaultGuest && !firmwareOnly && spec.Kernel is null)

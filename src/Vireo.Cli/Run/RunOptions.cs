@@ -29,6 +29,10 @@ internal sealed class RunOptions
 
     public Option<string?> Balloon { get; } = new("--balloon") { Description = "Add a virtio-balloon: [deflate-on-oom=on|off][,free-page-reporting=on|off][,stats-interval=2s][,size=SIZE] (all on, 2 s, no initial size by default)", Arity = ArgumentArity.ZeroOrOne };
 
+    public Option<string?> Vsock { get; } = new("--vsock") { Description = "Attach virtio-vsock: PATH[,cid=N] (Firecracker hybrid vsock: CONNECT <port> on PATH reaches a guest port, guest connections to host port P go to PATH_P; cid defaults to 3)" };
+
+    public Option<bool> PowerButton { get; } = new("--power-button") { Description = "Attach a virtio-input power button; SIGTERM presses it, so the guest shuts down in order" };
+
     public Option<bool> Timings { get; } = new("--timings") { Description = "At exit, print to stderr how long startup took (process start to the first guest instruction) and how long the guest ran" };
 
     public Option<string> Engine { get; } = new("--engine") { Description = "How guest instructions run: jit (hot code compiled to host code, the rest interpreted) or interpreter", DefaultValueFactory = _ => "jit" };
@@ -58,6 +62,8 @@ internal sealed class RunOptions
         command.Options.Add(Disks);
         command.Options.Add(Nets);
         command.Options.Add(Balloon);
+        command.Options.Add(Vsock);
+        command.Options.Add(PowerButton);
         command.Options.Add(NoReboot);
         command.Options.Add(Timings);
     }

@@ -25,6 +25,9 @@ internal static class VmCreateCommand
             {
                 Name = parse.GetValue(name)!,
                 Autostart = parse.GetValue(autostart),
+
+                // Daemon VMs always get the power button: a graceful vm stop presses it.
+                PowerButton = true,
             };
 
             string path = parse.GetValue(start) ? "/v1/vms?start=true" : "/v1/vms";

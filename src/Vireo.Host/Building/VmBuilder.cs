@@ -2,7 +2,9 @@ using Vireo.Cpu;
 using Vireo.Cpu.Interpreter;
 using Vireo.Cpu.Jit;
 using Vireo.Devices.Virtio.Block;
+using Vireo.Devices.Virtio.Input;
 using Vireo.Devices.Virtio.Net;
+using Vireo.Devices.Virtio.Vsock;
 using Vireo.Host.Specs;
 using Vireo.Machine;
 using Vireo.Network;
@@ -32,6 +34,7 @@ public static class VmBuilder
         {
             OpenDisks(spec, context, config, resources);
             OpenNics(spec, context, config, resources);
+            AddAgentDevices(spec, context, config, resources);
             var machine = new VirtMachine(config, CreateEngine(spec.Engine), context.ConsoleOutput, context.Time);
             machine.Diagnostics = message => Log.DeviceDiagnostic(context.Logger, message);
             return new BuiltVm(machine, resources, config.CommandLine);
@@ -112,6 +115,32 @@ public static class VmBuilder
 
             resources.Add(image);
             config.ExtraDevices.Add(new VirtioBlockDevice(image, image.IsReadOnly, $"vireo-disk{i}", limits: disk.Limits));
+        }
+    }
+
+    /// <summary>After the disks, so the guest's probe order still makes the first disk /dev/vda.</summary>
+    private static void AddAgentDevices(VmSpec spec, VmBuildContext context, MachineConfig config, List<IDisposable> resources)
+    {
+        if (spec.Vsock is { } vsock)
+        {
+            var device = new VirtioVsockDevice(vsock.GuestCid);
+            config.ExtraDevices.Add(device);
+            if (vsock.UnixPath is { } path)
+            {
+                try
+                {
+                    resources.Add(new HybridVsockHost(device, path, message => Log.DeviceDiagnostic(context.Logger, message)));
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or UnauthorizedAccessException)
+                {
+                    throw new VmBuildException("vsock.unix_path", $"{path}: {e.Message}", e);
+                }
+            }
+        }
+
+        if (spec.PowerButton)
+        {
+            config.ExtraDevices.Add(new VirtioInputDevice());
         }
     }
 

@@ -464,18 +464,32 @@ public sealed class VmHost : IAsyncDisposable
             Log.GracefulStopTimedOut(_logger, Name, timeout.TotalSeconds);
         }
 
-        vm.Machine.Stop(mode == VmStopMode.Graceful ? "the guest did not power off in time; stopped from the host" : "stopped from the host");
+        vm.Machine.Stop(mode == VmStopMode.Graceful && HasPowerButton(vm) ? "the guest did not power off in time; stopped from the host" : "stopped from the host");
         return await ended.ConfigureAwait(false);
     }
 
     /// <summary>Asks the guest to shut down in order; false when the board gives it no way to be asked.</summary>
     private static bool RequestGuestShutdown(BuiltVm vm, bool wasPaused)
     {
-        // The board has no guest-visible power button yet: a graceful stop is a forced one.
-        _ = vm;
-        _ = wasPaused;
+        foreach (Vireo.Devices.Virtio.VirtioDevice device in vm.Devices)
+        {
+            if (device is Vireo.Devices.Virtio.Input.VirtioInputDevice button)
+            {
+                // A paused guest cannot react: let it run to shut down.
+                if (wasPaused)
+                {
+                    vm.Machine.Resume();
+                }
+
+                button.PressPowerButton();
+                return true;
+            }
+        }
+
         return false;
     }
+
+    private static bool HasPowerButton(BuiltVm vm) => vm.Devices.Any(static d => d is Vireo.Devices.Virtio.Input.VirtioInputDevice);
 
     private void RunMachine(BuiltVm vm, TaskCompletionSource<VmExit> ended)
     {

@@ -1,4 +1,5 @@
 using Vireo.Devices.Virtio.Balloon;
+using Vireo.Devices.Virtio.Vsock;
 
 namespace Vireo.Host.Specs;
 
@@ -57,4 +58,13 @@ public sealed record VmSpec
 
     /// <summary>A virtio-balloon (free page reporting, deflate-on-OOM, statistics), or null for none.</summary>
     public BalloonOptions? Balloon { get; init; }
+
+    /// <summary>A virtio-vsock device (the guest agent's channel), or null for none.</summary>
+    public VsockOptions? Vsock { get; init; }
+
+    /// <summary>
+    /// A guest-visible power button (virtio-input, KEY_POWER): a graceful stop presses it and the default guest's
+    /// agent shuts down in order. On by default; off saves the device's worker thread.
+    /// </summary>
+    public bool PowerButton { get; init; } = true;
 }

@@ -73,7 +73,13 @@ public static partial class VmSpecValidator
 
         ValidateDisks(spec, checkFiles, errors);
         ValidateNics(spec, errors);
-        int devices = spec.Disks.Count + spec.Nics.Count + (spec.Console == "virtio" ? 1 : 0) + (spec.Balloon is null ? 0 : 1);
+        if (spec.Vsock?.Validate() is string vsockProblem)
+        {
+            errors.Add(new SpecError("vsock", vsockProblem));
+        }
+
+        int devices = spec.Disks.Count + spec.Nics.Count + (spec.Console == "virtio" ? 1 : 0) + (spec.Balloon is null ? 0 : 1)
+            + (spec.Vsock is null ? 0 : 1) + (spec.PowerButton ? 1 : 0);
         if (devices > VirtMemoryMap.VirtioCount)
         {
             errors.Add(new SpecError("disks", $"{devices} virtio devices do not fit the board's {VirtMemoryMap.VirtioCount} slots"));

@@ -301,9 +301,9 @@ public static class VirtDeviceTree
         // Descending order, as QEMU emits them: Linux probes in tree order, so the highest slot becomes the first device.
         for (int slot = VirtMemoryMap.VirtioCount - 1; slot >= 0; slot--)
         {
-            ulong address = VirtMemoryMap.VirtioBase + ((ulong)slot * VirtMemoryMap.VirtioStride);
+            ulong address = VirtMemoryMap.VirtioSlotAddress(slot);
             fdt.BeginNode($"virtio_mmio@{address:x}");
-            fdt.PropertyU32("interrupts", (uint)(VirtMemoryMap.VirtioFirstInterrupt + slot));
+            fdt.PropertyU32("interrupts", (uint)VirtMemoryMap.VirtioSlotInterrupt(slot));
             fdt.PropertyU32("interrupt-parent", plicPhandle);
             WriteReg(fdt, address, VirtMemoryMap.VirtioStride);
             fdt.PropertyString("compatible", "virtio,mmio");

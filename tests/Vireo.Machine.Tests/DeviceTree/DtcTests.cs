@@ -45,6 +45,8 @@ public sealed class DtcTests
             string dts = await stdout;
             Assert.Contains("riscv,ndev = <0x5f>;", dts, StringComparison.Ordinal);
             Assert.Contains($"cpu@{harts - 1} {{", dts, StringComparison.Ordinal);
+            Assert.Contains("virtio_mmio@10010000 {", dts, StringComparison.Ordinal); // the 16th slot
+            Assert.Contains("interrupts = <0x13>;", dts, StringComparison.Ordinal); // its PLIC source, 19
         }
         finally
         {

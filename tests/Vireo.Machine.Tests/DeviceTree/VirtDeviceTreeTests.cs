@@ -99,18 +99,20 @@ public sealed class VirtDeviceTreeTests
         Assert.Equal("syscon-reboot", root.Child("reboot").String("compatible"));
 
         var virtio = soc.Children.Where(n => n.Name.StartsWith("virtio_mmio@", StringComparison.Ordinal)).ToList();
-        Assert.Equal(8, virtio.Count);
-        for (int slot = 0; slot < 8; slot++)
+        Assert.Equal(16, virtio.Count);
+        for (int slot = 0; slot < 16; slot++)
         {
+            // QEMU's 8 slots exactly as QEMU has them (sources 1-8), then 8 more after them on sources 12-19.
             ulong address = 0x1000_1000UL + ((ulong)slot * 0x1000);
             FdtNode node = soc.Child($"virtio_mmio@{address:x}");
             Assert.Equal("virtio,mmio", node.String("compatible"));
-            Assert.Equal((uint)(slot + 1), node.U32("interrupts"));
+            Assert.Equal(slot < 8 ? (uint)(slot + 1) : (uint)(12 + slot - 8), node.U32("interrupts"));
             Assert.Equal([0u, (uint)address, 0, 0x1000], node.Cells("reg"));
             Assert.Equal(plic, node.U32("interrupt-parent"));
         }
 
-        Assert.Equal("virtio_mmio@10008000", virtio[0].Name); // QEMU's order
+        Assert.Equal("virtio_mmio@10010000", virtio[0].Name); // QEMU's order: descending
+        Assert.Equal("virtio_mmio@10001000", virtio[15].Name);
     }
 
     [Fact]
