@@ -403,7 +403,7 @@ internal sealed unsafe partial class Hart : IHart
     public void RequestExit()
     {
         _exitRequested = true;
-        _wake.Set();
+        Wake();
     }
 
     public bool Start(ulong startAddress, ulong opaque, PrivilegeMode mode)
@@ -426,7 +426,7 @@ internal sealed unsafe partial class Hart : IHart
             _runState = HartRunState.Started;
         }
 
-        _wake.Set();
+        Wake();
         return true;
     }
 
@@ -479,7 +479,7 @@ internal sealed unsafe partial class Hart : IHart
     private void PostRequest(int bit)
     {
         Interlocked.Or(ref _requests, bit);
-        _wake.Set();
+        Wake();
     }
 
     private void ServiceRequests(int requests)
