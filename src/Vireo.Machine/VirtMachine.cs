@@ -13,6 +13,7 @@ using Vireo.Machine.Boot;
 using Vireo.Machine.Devices;
 using Vireo.Machine.DeviceTree;
 using Vireo.Machine.Firmware;
+using Vireo.Scheduling;
 
 namespace Vireo.Machine;
 
@@ -41,6 +42,7 @@ public sealed partial class VirtMachine : IDisposable
     private readonly ConsoleOutput _consoleOutput;
     private readonly ManualResetEventSlim _exitSignal = new(false);
     private readonly Stopwatch _uptime = new();
+    private readonly ScheduledVm? _scheduled;
     private MachineExit? _exit;
     private bool _rebootRequested;
     private volatile bool _stopRequested;
@@ -50,7 +52,12 @@ public sealed partial class VirtMachine : IDisposable
     /// <param name="engine">The execution engine that creates the harts.</param>
     /// <param name="consoleOutput">Where the guest console's bytes go.</param>
     /// <param name="time">Clock source; the system clock when null.</param>
-    public VirtMachine(MachineConfig config, ICpuEngine engine, ConsoleOutput consoleOutput, TimeProvider? time = null)
+    /// <param name="scheduler">
+    /// The pool whose workers run the harts, under <see cref="MachineConfig.Cpu"/>; null gives every hart its own host
+    /// thread (the host kernel schedules them). Registering refuses (<see cref="SchedulerAdmissionException"/>) a
+    /// reservation the pool cannot meet.
+    /// </param>
+    public VirtMachine(MachineConfig config, ICpuEngine engine, ConsoleOutput consoleOutput, TimeProvider? time = null, VcpuPool? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(engine);
@@ -119,6 +126,18 @@ public sealed partial class VirtMachine : IDisposable
             {
                 _bus.Map(address, new VirtioMmioEmptySlot());
             }
+        }
+
+        if (scheduler is not null)
+        {
+            // Halt polling is the scheduler's: a hart in WFI leaves its worker at once.
+            _environment.HaltPolling = false;
+            _scheduled = scheduler.Register(
+                config.Name,
+                _harts,
+                _clock,
+                config.Cpu,
+                (hartId, e) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, $"hart {hartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false));
         }
     }
 
@@ -193,6 +212,11 @@ public sealed partial class VirtMachine : IDisposable
     /// </summary>
     public MachineExit Run()
     {
+        if (_scheduled is not null)
+        {
+            return RunScheduled(_scheduled);
+        }
+
         while (true)
         {
             Boot();
@@ -216,6 +240,78 @@ public sealed partial class VirtMachine : IDisposable
                 thread.Join();
             }
 
+            MachineExit exit = _exit!;
+            if (!_rebootRequested || _config.NoReboot)
+            {
+                return exit;
+            }
+        }
+    }
+
+    /// <summary>The VM's CPU accounting on its scheduler; null when every hart has its own thread.</summary>
+    public VmCpuStats? CpuStats => _scheduled?.GetStats();
+
+    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
+    public bool IsPaused => _clock.IsPaused;
+
+    /// <summary>
+    /// Changes the VM's CPU weight, cap and reservation live (thread-safe); throws
+    /// <see cref="SchedulerAdmissionException"/> (one line, nothing changed) when refused, and
+    /// <see cref="InvalidOperationException"/> without a scheduler.
+    /// </summary>
+    public void UpdateCpuControls(CpuControls controls)
+    {
+        ArgumentNullException.ThrowIfNull(controls);
+        RequireScheduler().UpdateControls(controls);
+        _config.Cpu = controls;
+    }
+
+    /// <summary>
+    /// Takes every hart off the CPU at an instruction boundary and freezes the guest clock (see
+    /// <see cref="MachineClock.Pause"/>: the guest sees no time pass); returns once every hart is parked. Devices keep
+    /// running: their interrupts are held and taken after <see cref="Resume"/>. Needs a scheduler; not from a hart's own
+    /// thread.
+    /// </summary>
+    public void Pause()
+    {
+        ScheduledVm scheduled = RequireScheduler();
+        scheduled.Pause();
+        _clock.Pause();
+    }
+
+    /// <summary>Lets a paused VM continue exactly where it stopped, with guest time continuing from where it froze.</summary>
+    public void Resume()
+    {
+        ScheduledVm scheduled = RequireScheduler();
+        _clock.Resume();
+        scheduled.Resume();
+    }
+
+    private ScheduledVm RequireScheduler() =>
+        _scheduled ?? throw new InvalidOperationException("pausing a VM and changing its CPU controls need a vCPU scheduler (the VM runs one thread per hart)");
+
+    private MachineExit RunScheduled(ScheduledVm scheduled)
+    {
+        while (true)
+        {
+            Boot();
+            _uptime.Restart();
+            if (FirstInstructionTimestamp == 0)
+            {
+                FirstInstructionTimestamp = Stopwatch.GetTimestamp();
+            }
+
+            scheduled.Start();
+
+            // SignalExit already asked every hart to exit; a paused VM resumes so its harts can see that.
+            _exitSignal.Wait();
+            if (scheduled.IsPaused)
+            {
+                _clock.Resume();
+                scheduled.Resume();
+            }
+
+            scheduled.WaitUntilExited();
             MachineExit exit = _exit!;
             if (!_rebootRequested || _config.NoReboot)
             {
@@ -392,6 +488,7 @@ public sealed partial class VirtMachine : IDisposable
     /// <summary>Frees guest RAM and stops device workers. The VM must not be running.</summary>
     public void Dispose()
     {
+        _scheduled?.Dispose();
         foreach (VirtioMmioTransport transport in _virtio)
         {
             transport.Dispose();

@@ -10,6 +10,7 @@ using Vireo.Devices.Virtio.Net;
 using Vireo.Machine;
 using Vireo.Machine.Boot;
 using Vireo.Network;
+using Vireo.Scheduling;
 using Vireo.Storage;
 
 namespace Vireo.Cli.Run;
@@ -35,7 +36,9 @@ internal static class RunCommand
         try
         {
             AddDevices(parse, options, config, resources);
-            return Boot(config, CreateEngine(parse.GetValue(options.Engine)!), exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
+            ICpuEngine engine = CreateEngine(parse.GetValue(options.Engine)!);
+            using VcpuPool? pool = options.Cpu.CreatePool(parse);
+            return Boot(config, engine, pool, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
         }
         finally
         {
@@ -53,7 +56,7 @@ internal static class RunCommand
         _ => throw new UserErrorException($"--engine must be jit or interpreter (got '{name}')"),
     };
 
-    private static int Boot(MachineConfig config, ICpuEngine engine, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
+    private static int Boot(MachineConfig config, ICpuEngine engine, VcpuPool? pool, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
     {
         using var writer = serial is null ? null : new ConsoleWriter(serial);
         ConsoleOutput output = writer is null ? static _ => { } : writer.Write;
@@ -61,9 +64,13 @@ internal static class RunCommand
         VirtMachine machine;
         try
         {
-            machine = new VirtMachine(config, engine, output);
+            machine = new VirtMachine(config, engine, output, scheduler: pool);
         }
         catch (ArgumentException e)
+        {
+            throw new UserErrorException(e.Message);
+        }
+        catch (SchedulerAdmissionException e)
         {
             throw new UserErrorException(e.Message);
         }
@@ -111,6 +118,7 @@ internal static class RunCommand
             CpuCount = MachineLimits.CheckCpus(parse.GetValue(options.Cpus)),
             NoReboot = parse.GetValue(options.NoReboot),
         };
+        config.Cpu = options.Cpu.Controls(parse, config.CpuCount);
 
         string bios = parse.GetValue(options.Bios)!;
         config.FirmwarePath = bios == "builtin" ? null : RequireFile(bios, "--bios");

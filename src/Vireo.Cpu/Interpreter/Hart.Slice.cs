@@ -80,6 +80,12 @@ internal sealed unsafe partial class Hart
                         return HartSliceResult.Waiting;
                     }
 
+                    // Not parked (a request came in, or a deadline passed): the slice end still holds.
+                    if (Stopwatch.GetTimestamp() >= endTimestamp)
+                    {
+                        return HartSliceResult.SliceUsed;
+                    }
+
                     continue;
                 }
 
@@ -113,8 +119,10 @@ internal sealed unsafe partial class Hart
             return false;
         }
 
-        ulong deadline = Volatile.Read(ref _timerCompare);
-        if (SstcActive && _stimecmp < deadline)
+        // Only a timer whose interrupt is enabled can end the wait: a compare that passed with its enable off (a guest
+        // that masked the timer and waits for something else) must not keep the hart from parking.
+        ulong deadline = (_mie & Core.Interrupts.MipBits.Mtip) != 0 ? Volatile.Read(ref _timerCompare) : ulong.MaxValue;
+        if (SstcActive && (_mie & Core.Interrupts.MipBits.Stip) != 0 && _stimecmp < deadline)
         {
             deadline = _stimecmp;
         }
@@ -145,10 +153,35 @@ internal sealed unsafe partial class Hart
         }
     }
 
-    /// <summary>Wakes a blocked <see cref="Run"/> and tells the scheduler (if any) that a wait may be over.</summary>
+    /// <summary>Wakes a blocked <see cref="Run"/> and tells the scheduler (if any) that the hart must run (HSM start, exit request).</summary>
     private void Wake()
     {
         _wake.Set();
         WakeHandler?.Invoke();
+    }
+
+    /// <summary>
+    /// After an interrupt pin, IPI or request change: tells the scheduler only when that can end the hart's park. A
+    /// stopped hart waits for HSM start whatever its pins do, and a hart in WFI for an interrupt pending and enabled
+    /// (or a new timer deadline to park until): the PLIC drives every hart's external-interrupt pin on every source
+    /// change, and waking each parked hart for that would make a busy console preempt the hart printing on it. A hart
+    /// that is running or runnable is told always (the scheduler only notes it). Bits set before this check are seen
+    /// by the check, so an interrupt that becomes pending is never missed.
+    /// </summary>
+    private void WakeScheduler(bool deadlineChanged)
+    {
+        Action? handler = WakeHandler;
+        if (handler is null)
+        {
+            return;
+        }
+
+        HartRunState state = _runState;
+        if (state == HartRunState.Stopped || (state == HartRunState.Waiting && !deadlineChanged && PendingAndEnabled() == 0))
+        {
+            return;
+        }
+
+        handler();
     }
 }

@@ -116,7 +116,7 @@ internal sealed unsafe partial class Hart : IHart
         set
         {
             Volatile.Write(ref _timerCompare, value);
-            PostRequest(RequestWakeBit);
+            PostRequest(RequestWakeBit, deadlineChanged: true);
         }
     }
 
@@ -476,10 +476,11 @@ internal sealed unsafe partial class Hart : IHart
         PostRequest(RequestWakeBit);
     }
 
-    private void PostRequest(int bit)
+    private void PostRequest(int bit, bool deadlineChanged = false)
     {
         Interlocked.Or(ref _requests, bit);
-        Wake();
+        _wake.Set();
+        WakeScheduler(deadlineChanged);
     }
 
     private void ServiceRequests(int requests)
