@@ -12,6 +12,10 @@ internal static class CommandTree
         root.Subcommands.Add(Guest.GuestCommand.Create());
         root.Subcommands.Add(Dtb.DtbCommand.Create());
         root.Subcommands.Add(Run.RunCommand.Create());
+        root.Subcommands.Add(Serve.ServeCommand.Create());
+        root.Subcommands.Add(Vm.VmCommand.Create());
+        root.Subcommands.Add(Vm.TopCommand.Create());
+        root.Subcommands.Add(Vm.EventsCommand.Create());
         root.Subcommands.Add(Switch.SwitchCommand.Create());
         return root;
     }

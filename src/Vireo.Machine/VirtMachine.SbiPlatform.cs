@@ -17,7 +17,7 @@ public sealed partial class VirtMachine
         {
             if (failure)
             {
-                machine.SignalExit(new MachineExit(MachineExitKind.Failure, 1, "guest requested a system reset for a failure"), reboot: false);
+                machine.SignalExit(new MachineExit(MachineExitKind.GuestFailure, 1, "guest requested a system reset for a failure"), reboot: false);
             }
             else if (kind == SystemResetKind.Shutdown)
             {

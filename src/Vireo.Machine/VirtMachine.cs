@@ -42,10 +42,16 @@ public sealed partial class VirtMachine : IDisposable
     private readonly ConsoleOutput _consoleOutput;
     private readonly ManualResetEventSlim _exitSignal = new(false);
     private readonly Stopwatch _uptime = new();
+    // A monitor (not a Lock): hart threads wait on it while parked.
+    private readonly object _pauseLock = new();
     private readonly ScheduledVm? _scheduled;
     private MachineExit? _exit;
     private bool _rebootRequested;
     private volatile bool _stopRequested;
+    private bool _pauseRequested;
+    private int _parkedHarts;
+    private int _runningHarts;
+    private readonly int[] _hartThreadIds;
 
     /// <summary>Builds the VM (nothing runs until <see cref="Run"/>).</summary>
     /// <param name="config">The VM's description; validated here.</param>
@@ -72,10 +78,11 @@ public sealed partial class VirtMachine : IDisposable
         _environment = new CpuEnvironment(_bus, _clock)
         {
             ResetVector = VirtMemoryMap.DramBase,
-            HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, description), reboot: false),
+            HartStuck = (_, description) => SignalExit(new MachineExit(MachineExitKind.HartStuck, 1, description), reboot: false),
             HaltPolling = config.CpuCount < Environment.ProcessorCount,
         };
         _harts = new IHart[config.CpuCount];
+        _hartThreadIds = new int[config.CpuCount];
         if (config.FirmwarePath is null)
         {
             _environment.SupervisorCalls = new BuiltInSbi(_harts, _ram, new SbiPlatform(this));
@@ -137,9 +144,12 @@ public sealed partial class VirtMachine : IDisposable
                 _harts,
                 _clock,
                 config.Cpu,
-                (hartId, e) => SignalExit(new MachineExit(MachineExitKind.Failure, 1, $"hart {hartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false));
+                (hartId, e) => SignalExit(new MachineExit(MachineExitKind.HostError, 1, $"hart {hartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false));
         }
     }
+
+    /// <summary>The description the VM was built from.</summary>
+    public MachineConfig Config => _config;
 
     /// <summary>The VM's harts, by hart id.</summary>
     public IReadOnlyList<IHart> Harts => _harts;
@@ -206,6 +216,121 @@ public sealed partial class VirtMachine : IDisposable
         SignalExit(new MachineExit(MachineExitKind.Stopped, 0, reason), reboot: false);
     }
 
+    /// <summary>True while the VM is paused (between a successful <see cref="Pause"/> and <see cref="Resume"/>).</summary>
+    public bool IsPaused
+    {
+        get
+        {
+            lock (_pauseLock)
+            {
+                return _pauseRequested;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pauses a running VM (thread-safe): every hart stops at an instruction boundary and parks, the guest clock
+    /// freezes, and every virtio device finishes its in-flight requests and serves no more until <see cref="Resume"/>,
+    /// so nothing changes guest memory. Returns false when the VM is not running (not booted yet, ending, or already
+    /// paused) or did not quiesce within <paramref name="timeout"/>; in the last case it is resumed again.
+    /// </summary>
+    public bool Pause(TimeSpan timeout)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_pauseLock)
+        {
+            if (_pauseRequested || _runningHarts == 0 || _exit is not null)
+            {
+                return false;
+            }
+
+            _pauseRequested = true;
+            if (_scheduled is not null)
+            {
+                // The scheduler takes the harts off its workers at their next block boundary.
+                _scheduled.Pause();
+                _parkedHarts = _runningHarts;
+            }
+            else
+            {
+                foreach (IHart hart in _harts)
+                {
+                    hart.RequestExit();
+                }
+            }
+
+            while (_parkedHarts < _runningHarts && _exit is null)
+            {
+                int left = (int)(deadline - Environment.TickCount64);
+                if (left <= 0 || !Monitor.Wait(_pauseLock, left))
+                {
+                    break;
+                }
+            }
+
+            if (_parkedHarts < _runningHarts || _exit is not null)
+            {
+                _pauseRequested = false;
+                if (_scheduled is not null)
+                {
+                    _parkedHarts = 0;
+                    _scheduled.Resume();
+                }
+
+                Monitor.PulseAll(_pauseLock);
+                return false;
+            }
+        }
+
+        _clock.Freeze();
+        bool quiet = true;
+        foreach (VirtioMmioTransport transport in _virtio)
+        {
+            TimeSpan left = TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+            quiet &= transport.Pause(left);
+        }
+
+        if (!quiet)
+        {
+            Resume();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Resumes a paused VM exactly where it stopped (thread-safe); false when it was not paused.</summary>
+    public bool Resume()
+    {
+        lock (_pauseLock)
+        {
+            if (!_pauseRequested)
+            {
+                return false;
+            }
+        }
+
+        foreach (VirtioMmioTransport transport in _virtio)
+        {
+            transport.Resume();
+        }
+
+        _clock.Thaw();
+        lock (_pauseLock)
+        {
+            _pauseRequested = false;
+            if (_scheduled is not null)
+            {
+                _parkedHarts = 0;
+                _scheduled.Resume();
+            }
+
+            Monitor.PulseAll(_pauseLock);
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Boots the VM and runs it on one host thread per hart until it powers off, fails or is stopped. A guest reset
     /// reboots it (from the same images) unless <see cref="MachineConfig.NoReboot"/> is set.
@@ -228,6 +353,11 @@ public sealed partial class VirtMachine : IDisposable
             }
 
             _uptime.Restart();
+            lock (_pauseLock)
+            {
+                _runningHarts = threads.Length;
+            }
+
             foreach (Thread thread in threads)
             {
                 thread.Start();
@@ -240,6 +370,11 @@ public sealed partial class VirtMachine : IDisposable
                 thread.Join();
             }
 
+            lock (_pauseLock)
+            {
+                _runningHarts = 0;
+            }
+
             MachineExit exit = _exit!;
             if (!_rebootRequested || _config.NoReboot)
             {
@@ -248,48 +383,29 @@ public sealed partial class VirtMachine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The host (kernel) thread id running hart <paramref name="hartId"/> in the current boot, 0 when none does: with
+    /// <c>/proc/self/task/ID/schedstat</c>, the hart's host CPU and run-queue wait time.
+    /// </summary>
+    public int GetHartThreadId(int hartId) => Volatile.Read(ref _hartThreadIds[hartId]);
+
     /// <summary>The VM's CPU accounting on its scheduler; null when every hart has its own thread.</summary>
     public VmCpuStats? CpuStats => _scheduled?.GetStats();
-
-    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
-    public bool IsPaused => _clock.IsPaused;
 
     /// <summary>
     /// Changes the VM's CPU weight, cap and reservation live (thread-safe); throws
     /// <see cref="SchedulerAdmissionException"/> (one line, nothing changed) when refused, and
-    /// <see cref="InvalidOperationException"/> without a scheduler.
+    /// <see cref="InvalidOperationException"/> when the VM runs one thread per hart.
     /// </summary>
     public void UpdateCpuControls(CpuControls controls)
     {
         ArgumentNullException.ThrowIfNull(controls);
-        RequireScheduler().UpdateControls(controls);
+        ScheduledVm scheduled = _scheduled ?? throw new InvalidOperationException("CPU controls need a vCPU scheduler (the VM runs one thread per hart)");
+        scheduled.UpdateControls(controls);
         _config.Cpu = controls;
     }
 
-    /// <summary>
-    /// Takes every hart off the CPU at an instruction boundary and freezes the guest clock (see
-    /// <see cref="MachineClock.Pause"/>: the guest sees no time pass); returns once every hart is parked. Devices keep
-    /// running: their interrupts are held and taken after <see cref="Resume"/>. Needs a scheduler; not from a hart's own
-    /// thread.
-    /// </summary>
-    public void Pause()
-    {
-        ScheduledVm scheduled = RequireScheduler();
-        scheduled.Pause();
-        _clock.Pause();
-    }
-
-    /// <summary>Lets a paused VM continue exactly where it stopped, with guest time continuing from where it froze.</summary>
-    public void Resume()
-    {
-        ScheduledVm scheduled = RequireScheduler();
-        _clock.Resume();
-        scheduled.Resume();
-    }
-
-    private ScheduledVm RequireScheduler() =>
-        _scheduled ?? throw new InvalidOperationException("pausing a VM and changing its CPU controls need a vCPU scheduler (the VM runs one thread per hart)");
-
+    /// <summary><see cref="Run"/> on a scheduler: the pool's workers run the harts; this thread waits for the exit.</summary>
     private MachineExit RunScheduled(ScheduledVm scheduled)
     {
         while (true)
@@ -301,17 +417,22 @@ public sealed partial class VirtMachine : IDisposable
                 FirstInstructionTimestamp = Stopwatch.GetTimestamp();
             }
 
+            lock (_pauseLock)
+            {
+                _runningHarts = _harts.Length;
+            }
+
             scheduled.Start();
 
             // SignalExit already asked every hart to exit; a paused VM resumes so its harts can see that.
             _exitSignal.Wait();
-            if (scheduled.IsPaused)
+            Resume();
+            scheduled.WaitUntilExited();
+            lock (_pauseLock)
             {
-                _clock.Resume();
-                scheduled.Resume();
+                _runningHarts = 0;
             }
 
-            scheduled.WaitUntilExited();
             MachineExit exit = _exit!;
             if (!_rebootRequested || _config.NoReboot)
             {
@@ -322,6 +443,7 @@ public sealed partial class VirtMachine : IDisposable
 
     private void RunHart(IHart hart)
     {
+        Volatile.Write(ref _hartThreadIds[hart.HartId], OperatingSystem.IsLinux() ? NativeThread.CurrentId() : 0);
         if (hart.HartId == 0 && FirstInstructionTimestamp == 0)
         {
             FirstInstructionTimestamp = Stopwatch.GetTimestamp();
@@ -329,12 +451,42 @@ public sealed partial class VirtMachine : IDisposable
 
         try
         {
-            hart.Run();
+            // Run returns at a block boundary when asked to exit: for good, or to park while the VM is paused.
+            while (true)
+            {
+                hart.Run();
+                if (!ParkWhilePaused())
+                {
+                    break;
+                }
+            }
         }
         catch (Exception e)
         {
             // A host-side bug must not take the process (or other VMs) down: this VM stops with a failure instead.
-            SignalExit(new MachineExit(MachineExitKind.Failure, 1, $"hart {hart.HartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false);
+            SignalExit(new MachineExit(MachineExitKind.HostError, 1, $"hart {hart.HartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false);
+        }
+    }
+
+    /// <summary>Parks the calling hart thread while a pause is requested; false when the hart should end instead.</summary>
+    private bool ParkWhilePaused()
+    {
+        lock (_pauseLock)
+        {
+            if (!_pauseRequested || _exit is not null)
+            {
+                return false;
+            }
+
+            _parkedHarts++;
+            Monitor.PulseAll(_pauseLock);
+            while (_pauseRequested && _exit is null)
+            {
+                Monitor.Wait(_pauseLock);
+            }
+
+            _parkedHarts--;
+            return _exit is null;
         }
     }
 
@@ -456,7 +608,7 @@ public sealed partial class VirtMachine : IDisposable
                 SignalExit(new MachineExit(MachineExitKind.Reset, 0, "guest reset"), reboot: true);
                 break;
             default:
-                SignalExit(new MachineExit(MachineExitKind.Failure, power.Code, $"guest reported failure code {power.Code}"), reboot: false);
+                SignalExit(new MachineExit(MachineExitKind.GuestFailure, power.Code, $"guest reported failure code {power.Code}"), reboot: false);
                 break;
         }
     }
@@ -465,7 +617,7 @@ public sealed partial class VirtMachine : IDisposable
     {
         // Let the rest of the panic report reach the console before the harts stop.
         _ = Task.Delay(TimeSpan.FromMilliseconds(300)).ContinueWith(
-            _ => SignalExit(new MachineExit(MachineExitKind.Failure, 1, line.Trim()), reboot: false),
+            _ => SignalExit(new MachineExit(MachineExitKind.Panic, 1, line.Trim()), reboot: false),
             TaskScheduler.Default);
     }
 
@@ -479,6 +631,13 @@ public sealed partial class VirtMachine : IDisposable
                 hart.RequestExit();
             }
 
+            lock (_pauseLock)
+            {
+                // Parked harts wake and end; a pause in progress gives up.
+                Monitor.PulseAll(_pauseLock);
+            }
+
+            _clock.Thaw();
             _exitSignal.Set();
         }
     }

@@ -1,14 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Vireo.Cli.Guest;
+using Microsoft.Extensions.Logging;
 using Vireo.Cli.Options;
-using Vireo.Cpu;
-using Vireo.Cpu.Interpreter;
-using Vireo.Cpu.Jit;
-using Vireo.Devices.Virtio.Block;
-using Vireo.Devices.Virtio.Net;
-using Vireo.Machine;
-using Vireo.Machine.Boot;
+using Vireo.Host.Building;
+using Vireo.Host.Lifecycle;
+using Vireo.Host.Specs;
+using Vireo.Host.Stats;
 using Vireo.Network;
 using Vireo.Scheduling;
 using Vireo.Storage;
@@ -30,67 +27,52 @@ internal static class RunCommand
     private static int Execute(ParseResult parse, RunOptions options)
     {
         string? exec = parse.GetValue(options.Exec);
-        MachineConfig config = BuildConfig(parse, options, exec);
+        VmSpec spec = BuildSpec(parse, options, exec, resolveDefaultGuest: true);
         (Stream? serial, bool serialIsTerminal) = OpenSerial(parse.GetValue(options.Serial)!);
-        var resources = new List<IDisposable>();
-        try
-        {
-            AddDevices(parse, options, config, resources);
-            ICpuEngine engine = CreateEngine(parse.GetValue(options.Engine)!);
-            using VcpuPool? pool = options.Cpu.CreatePool(parse);
-            return Boot(config, engine, pool, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
-        }
-        finally
-        {
-            foreach (IDisposable resource in resources)
-            {
-                resource.Dispose();
-            }
-        }
+        using VcpuPool? pool = options.Cpu.CreatePool(parse);
+        return Boot(spec, pool, exec, serial, serialIsTerminal, parse.GetValue(options.Timings));
     }
 
-    private static ICpuEngine CreateEngine(string name) => name switch
-    {
-        "jit" => new JitEngine(),
-        "interpreter" => new InterpreterEngine(),
-        _ => throw new UserErrorException($"--engine must be jit or interpreter (got '{name}')"),
-    };
-
-    private static int Boot(MachineConfig config, ICpuEngine engine, VcpuPool? pool, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
+    private static int Boot(VmSpec spec, VcpuPool? pool, string? exec, Stream? serial, bool serialIsTerminal, bool timings)
     {
         using var writer = serial is null ? null : new ConsoleWriter(serial);
-        ConsoleOutput output = writer is null ? static _ => { } : writer.Write;
+        using ILoggerFactory logging = LoggerFactory.Create(builder => builder.AddProvider(new StderrLoggerProvider()));
+        var host = new VmHost(spec, new VmHostOptions
+        {
+            GuestImages = new CliGuestImages(),
 
-        VirtMachine machine;
+            // Stable across runs of the same command line, different between VMs started differently.
+            Identity = string.Join('\0', Environment.GetCommandLineArgs()),
+            ConsoleOutput = writer is null ? null : writer.Write,
+            LoggerFactory = logging,
+            ConsoleCapacity = 64 << 10,
+            Scheduler = pool,
+        });
+
         try
         {
-            machine = new VirtMachine(config, engine, output, scheduler: pool);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UserErrorException(e.Message);
-        }
-        catch (SchedulerAdmissionException e)
-        {
-            throw new UserErrorException(e.Message);
-        }
-
-        using (machine)
-        {
-            machine.Diagnostics = message => System.Console.Error.WriteLine($"vireo: {message}");
             using TerminalRawMode? raw = exec is null && serialIsTerminal ? TerminalRawMode.TryEnter() : null;
             using var stop = new CancellationTokenSource();
-            if (exec is null)
-            {
-                StartInputPump(machine, writer, stop.Token);
-            }
-
-            MachineExit exit;
+            VmExit exit;
             try
             {
-                exit = machine.Run();
+                host.StartAsync().GetAwaiter().GetResult();
+                if (exec is null)
+                {
+                    StartInputPump(host, writer, stop.Token);
+                }
+
+                exit = host.WaitForExitAsync().GetAwaiter().GetResult()!;
             }
-            catch (BootImageException e)
+            catch (VmSpecException e)
+            {
+                throw new UserErrorException(SpecErrors.Describe(e.Errors[0]));
+            }
+            catch (VmBuildException e)
+            {
+                throw new UserErrorException(SpecErrors.Describe(e.Error));
+            }
+            catch (VmOperationException e)
             {
                 throw new UserErrorException(e.Message);
             }
@@ -103,130 +85,132 @@ internal static class RunCommand
 
             if (timings)
             {
-                PrintTimings(machine);
+                PrintTimings(host.LastRun);
             }
 
-            return Report(exit, machine, serialIsTerminal, exec is not null);
+            return Report(exit, host.LastRun, serialIsTerminal, exec is not null);
+        }
+        finally
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 
-    private static MachineConfig BuildConfig(ParseResult parse, RunOptions options, string? exec)
+    /// <summary>
+    /// The spec the VM options describe (shared by <c>run</c> and <c>vm create</c>). Paths become absolute. With
+    /// <paramref name="resolveDefaultGuest"/> the default guest's kernel and initramfs are filled in (and built if
+    /// needed); without, a spec with no kernel leaves that to whoever builds the VM (the daemon).
+    /// </summary>
+    internal static VmSpec BuildSpec(ParseResult parse, RunOptions options, string? exec, bool resolveDefaultGuest)
     {
-        var config = new MachineConfig
-        {
-            MemorySize = MachineLimits.ParseMemory(parse.GetValue(options.Memory)),
-            CpuCount = MachineLimits.CheckCpus(parse.GetValue(options.Cpus)),
-            NoReboot = parse.GetValue(options.NoReboot),
-        };
-        config.Cpu = options.Cpu.Controls(parse, config.CpuCount);
-
         string bios = parse.GetValue(options.Bios)!;
-        config.FirmwarePath = bios == "builtin" ? null : RequireFile(bios, "--bios");
-        config.Console = parse.GetValue(options.Console) switch
+        string? extra = parse.GetValue(options.Append);
+        if (exec is not null)
         {
-            "serial" => ConsoleDevice.Serial,
-            "virtio" => ConsoleDevice.Virtio,
-            string other => throw new UserErrorException($"--console must be serial or virtio (got '{other}')"),
-            null => ConsoleDevice.Serial,
-        };
+            extra = extra is null ? $"quiet {ExecCommandLine.Encode(exec)}" : $"{extra} quiet {ExecCommandLine.Encode(exec)}";
+        }
 
         string? kernel = parse.GetValue(options.Kernel);
         string? initrd = parse.GetValue(options.Initrd);
-        string? extra = parse.GetValue(options.Append);
+        string? firmware = bios == "builtin" ? null : RequireFile(bios, "--bios");
 
-        // A root= parameter means the root file system comes from a disk, so the default initramfs stays out.
-        bool rootFromDisk = extra is not null && extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(static p => p.StartsWith("root=", StringComparison.Ordinal));
-        bool firmwareOnly = kernel is null && config.FirmwarePath is not null && initrd is null && exec is null && !IsOpenSbi(config.FirmwarePath);
-        if (kernel is null && !firmwareOnly)
+        // A bare-metal program given as --bios runs alone; OpenSBI (fw_*) or a command to run need the default kernel.
+        bool firmwareOnly = kernel is null && firmware is not null && initrd is null && exec is null && !IsOpenSbi(firmware);
+        var spec = new VmSpec
         {
-            // The default guest: build it on first use, then boot its kernel and initramfs.
-            GuestArtifacts artifacts = LocateOrBuildDefaultGuest();
-            kernel = artifacts.Kernel;
-            if (!rootFromDisk)
-            {
-                initrd ??= artifacts.Initrd;
-            }
+            Name = "vm",
+            Memory = MachineLimits.ParseMemory(parse.GetValue(options.Memory)),
+            Cpus = MachineLimits.CheckCpus(parse.GetValue(options.Cpus)),
+            Cpu = options.Cpu.Controls(parse, MachineLimits.CheckCpus(parse.GetValue(options.Cpus))),
+            NoReboot = parse.GetValue(options.NoReboot),
+            Firmware = firmware,
+            Kernel = kernel is null ? null : RequireFile(kernel, "--kernel"),
+            Initrd = initrd is null ? null : RequireFile(initrd, "--initrd"),
+            Append = extra,
+            Console = parse.GetValue(options.Console) ?? "serial",
+            Engine = parse.GetValue(options.Engine)!,
+            Disks = ParseDisks(parse.GetValue(options.Disks) ?? []),
+            Nics = ParseNics(parse.GetValue(options.Nets) ?? []),
+        };
+
+        if (resolveDefaultGuest && !firmwareOnly && spec.Kernel is null)
+        {
+            // Resolve the default guest now, so a missing build is built before the VM is created.
+            GuestImages images = new CliGuestImages().TryGetDefault(out _)!;
+            bool rootFromDisk = extra is not null && extra.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(static p => p.StartsWith("root=", StringComparison.Ordinal));
+            spec = spec with { Kernel = images.Kernel, Initrd = spec.Initrd ?? (rootFromDisk ? null : images.Initrd) };
         }
 
-        config.KernelPath = kernel is null ? null : RequireFile(kernel, "--kernel");
-        config.InitrdPath = initrd is null ? null : RequireFile(initrd, "--initrd");
-
-        string console = config.Console == ConsoleDevice.Serial ? "console=ttyS0" : "console=hvc0";
-        string append = $"{console} earlycon";
-        if (extra is not null)
+        IReadOnlyList<SpecError> errors = VmSpecValidator.Validate(spec, checkFiles: true);
+        if (errors.Count > 0)
         {
-            append = $"{append} {extra}";
+            throw new UserErrorException(SpecErrors.Describe(errors[0]));
         }
 
-        if (exec is not null)
-        {
-            append = $"{append} quiet {ExecCommandLine.Encode(exec)}";
-        }
-
-        config.CommandLine = append;
-        return config;
+        return spec;
     }
 
-    /// <summary>Opens every --disk and --net back-end and plugs a virtio device for each into the board.</summary>
-    private static void AddDevices(ParseResult parse, RunOptions options, MachineConfig config, List<IDisposable> resources)
+    private static VmDiskSpec[] ParseDisks(string[] values)
     {
-        string[] disks = parse.GetValue(options.Disks) ?? [];
-        for (int i = 0; i < disks.Length; i++)
+        var disks = new VmDiskSpec[values.Length];
+        for (int i = 0; i < values.Length; i++)
         {
-            DiskSpec spec = DiskSpec.Parse(disks[i]);
-            IBlockDevice disk;
+            DiskSpec disk = DiskSpec.Parse(values[i]);
+            disks[i] = new VmDiskSpec
+            {
+                Path = Path.GetFullPath(disk.Path),
+                Format = disk.Format?.ToString().ToLowerInvariant(),
+                Cache = disk.Cache switch
+                {
+                    DiskCacheMode.None => "none",
+                    DiskCacheMode.Unsafe => "unsafe",
+                    _ => "writeback",
+                },
+                ReadOnly = disk.ReadOnly,
+            };
+        }
+
+        return disks;
+    }
+
+    private static VmNicSpec[] ParseNics(string[] values)
+    {
+        var nics = new VmNicSpec[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            NetworkSpec parsed;
             try
             {
-                disk = DiskImage.Open(spec.Path, spec.Format, spec.ReadOnly, spec.Cache);
+                parsed = NetworkSpec.Parse(values[i]);
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
+            catch (NetworkOptionsException e)
             {
-                throw new UserErrorException($"--disk {spec.Path}: {e.Message}");
+                throw new UserErrorException(e.Message);
             }
 
-            resources.Add(disk);
-            config.ExtraDevices.Add(new VirtioBlockDevice(disk, spec.ReadOnly, $"vireo-disk{i}"));
+            // The spec keeps the MAC in its own field.
+            string backend = string.Join(',', values[i].Split(',').Where(static p => !p.StartsWith("mac=", StringComparison.Ordinal)));
+            nics[i] = new VmNicSpec { Backend = backend, Mac = parsed.Mac?.ToString() };
         }
 
-        string[] nets = parse.GetValue(options.Nets) ?? [];
-        for (int i = 0; i < nets.Length; i++)
-        {
-            NetworkSpec spec = NetworkSpec.Parse(nets[i]);
-            INetworkBackend backend = NetworkBackendFactory.Create(spec);
-            resources.Add(backend);
-
-            // Stable across runs of the same command line, different between VMs started differently.
-            string identity = $"{string.Join('\0', Environment.GetCommandLineArgs())}#{i}";
-            config.ExtraDevices.Add(new VirtioNetDevice(backend, spec.Mac ?? VirtioNetDevice.DefaultMac(identity)));
-        }
+        return nics;
     }
 
     private static bool IsOpenSbi(string path) => Path.GetFileName(path).StartsWith("fw_", StringComparison.Ordinal);
 
-    private static GuestArtifacts LocateOrBuildDefaultGuest()
-    {
-        if (GuestArtifacts.TryLocate(out GuestArtifacts? artifacts, out _) && artifacts is not null)
-        {
-            return artifacts;
-        }
-
-        System.Console.Error.WriteLine("vireo: the default guest is not built yet; building it now (first time about 15 minutes)");
-        if (GuestBuildScript.Locate().Build() != 0)
-        {
-            throw new GuestBuildException("building the default guest failed (see the messages above)");
-        }
-
-        return GuestArtifacts.Locate();
-    }
-
     private static string RequireFile(string path, string option)
     {
+        if (Directory.Exists(path))
+        {
+            throw new UserErrorException($"{option}: {path}: is a directory");
+        }
+
         if (!File.Exists(path))
         {
             throw new UserErrorException($"{option}: {path}: no such file");
         }
 
-        return path;
+        return Path.GetFullPath(path);
     }
 
     private static (Stream? Stream, bool IsTerminal) OpenSerial(string spec)
@@ -256,13 +240,13 @@ internal static class RunCommand
         throw new UserErrorException($"--serial must be stdio, file:PATH or none (got '{spec}')");
     }
 
-    private static void StartInputPump(VirtMachine machine, ConsoleWriter? writer, CancellationToken stop)
+    private static void StartInputPump(VmHost host, ConsoleWriter? writer, CancellationToken stop)
     {
-        var thread = new Thread(() => PumpInput(machine, writer, stop)) { IsBackground = true, Name = "vireo console input" };
+        var thread = new Thread(() => PumpInput(host, writer, stop)) { IsBackground = true, Name = "vireo console input" };
         thread.Start();
     }
 
-    private static void PumpInput(VirtMachine machine, ConsoleWriter? writer, CancellationToken stop)
+    private static void PumpInput(VmHost host, ConsoleWriter? writer, CancellationToken stop)
     {
         using Stream input = System.Console.OpenStandardInput();
         var filter = new EscapeKeyFilter();
@@ -297,10 +281,10 @@ internal static class RunCommand
                 switch (action)
                 {
                     case EscapeAction.Quit:
-                        machine.Stop("quit from the console (Ctrl-A X)");
+                        _ = host.KillAsync();
                         return;
                     case EscapeAction.Status:
-                        writer?.Write(System.Text.Encoding.UTF8.GetBytes($"\r\n{StatusLine(machine)}\r\n"));
+                        writer?.Write(System.Text.Encoding.UTF8.GetBytes($"\r\n{StatusLine(host)}\r\n"));
                         break;
                     case EscapeAction.Help:
                         writer?.Write("\r\n[vireo] Ctrl-A X quit · Ctrl-A C status · Ctrl-A Ctrl-A send Ctrl-A\r\n"u8);
@@ -310,18 +294,18 @@ internal static class RunCommand
 
             if (count > 0)
             {
-                machine.SendConsoleInput(forward.AsSpan(0, count), stop);
+                host.SendConsoleInput(forward.AsSpan(0, count), stop);
             }
         }
     }
 
-    private static void PrintTimings(VirtMachine machine)
+    private static void PrintTimings(VmRunSummary? run)
     {
-        string startup = machine.FirstInstructionTimestamp != 0 && ProcessStartTimestamp() is long start
-            ? $"{Stopwatch.GetElapsedTime(start, machine.FirstInstructionTimestamp).TotalMilliseconds:F0} ms"
+        string startup = run is not null && run.FirstInstructionTimestamp != 0 && ProcessStartTimestamp() is long start
+            ? $"{Stopwatch.GetElapsedTime(start, run.FirstInstructionTimestamp).TotalMilliseconds:F0} ms"
             : "unknown";
         System.Console.Error.WriteLine(
-            $"vireo: timings: process start → first guest instruction {startup}; last boot ran {machine.Uptime.TotalSeconds:F2} s, {machine.InstructionsRetired:N0} instructions");
+            $"vireo: timings: process start → first guest instruction {startup}; last boot ran {run?.Duration.TotalSeconds ?? 0:F2} s, {run?.InstructionsRetired ?? 0:N0} instructions");
     }
 
     /// <summary>
@@ -345,28 +329,29 @@ internal static class RunCommand
         }
     }
 
-    private static string StatusLine(VirtMachine machine)
+    private static string StatusLine(VmHost host)
     {
-        double seconds = Math.Max(machine.Uptime.TotalSeconds, 1e-3);
-        ulong instructions = machine.InstructionsRetired;
-        return $"[vireo] harts {machine.Harts.Count} · {instructions:N0} instructions · {instructions / seconds / 1e6:F1} MIPS · up {seconds:F1} s";
+        VmStats stats = host.GetStats();
+        double seconds = Math.Max(stats.Uptime.TotalSeconds, 1e-3);
+        ulong instructions = stats.InstructionsRetired;
+        return $"[vireo] harts {stats.Vcpus.Count} · {instructions:N0} instructions · {instructions / seconds / 1e6:F1} MIPS · up {seconds:F1} s";
     }
 
-    private static int Report(MachineExit exit, VirtMachine machine, bool consoleShown, bool exec)
+    private static int Report(VmExit exit, VmRunSummary? run, bool consoleShown, bool exec)
     {
         switch (exit.Kind)
         {
-            case MachineExitKind.PowerOff:
-            case MachineExitKind.Reset:
-            case MachineExitKind.Stopped:
+            case VmExitKind.PowerOff:
+            case VmExitKind.Reset:
+            case VmExitKind.StopRequested:
                 return ExitCodes.Success;
-            case MachineExitKind.Failure when exec && exit.Code != 0 && exit.Reason.StartsWith("guest reported failure code", StringComparison.Ordinal):
+            case VmExitKind.GuestFailure when exec && exit.Code != 0:
                 // --exec: the command's own exit status, already visible in its output.
                 return exit.Code;
             default:
-                if (!consoleShown)
+                if (!consoleShown && run is not null)
                 {
-                    foreach (string line in machine.Tail.Lines)
+                    foreach (string line in run.ConsoleTail)
                     {
                         System.Console.Error.WriteLine(line);
                     }

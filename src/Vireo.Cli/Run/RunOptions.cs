@@ -36,6 +36,14 @@ internal sealed class RunOptions
 
     public Option<bool> NoReboot { get; } = new("--no-reboot") { Description = "Exit instead of rebooting when the guest resets" };
 
+    /// <summary>Adds the options that describe the VM itself (not this terminal's serial or timings): <c>vm create</c>.</summary>
+    public void AddVmOptionsTo(Command command)
+    {
+        AddTo(command);
+        command.Options.Remove(Serial);
+        command.Options.Remove(Timings);
+    }
+
     public void AddTo(Command command)
     {
         command.Options.Add(Kernel);

@@ -15,8 +15,8 @@ public sealed class MachineClock
     private readonly long _hostFrequency;
     private long _originTimestamp;
     private ulong _originTicks;
-    private volatile bool _paused;
-    private ulong _pausedTicks;
+    private ulong _frozenTicks;
+    private volatile bool _frozen;
 
     /// <summary>Creates a clock that reads zero now.</summary>
     public MachineClock(TimeProvider? time = null)
@@ -30,53 +30,45 @@ public sealed class MachineClock
     public ulong Now
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _paused ? _pausedTicks : _originTicks + HostToTicks(_time.GetTimestamp() - Volatile.Read(ref _originTimestamp));
+        get => _frozen ? _frozenTicks : _originTicks + HostToTicks(_time.GetTimestamp() - Volatile.Read(ref _originTimestamp));
     }
 
-    /// <summary>True between <see cref="Pause"/> and <see cref="Resume"/>.</summary>
-    public bool IsPaused => _paused;
+    /// <summary>True between <see cref="Freeze"/> and <see cref="Thaw"/>.</summary>
+    public bool IsFrozen => _frozen;
+
+    /// <summary>
+    /// Stops guest time (VM pause): <see cref="Now"/> keeps returning the current value until <see cref="Thaw"/>, so
+    /// the guest's timebase does not jump across a pause, as a suspended host's monotonic clock does not.
+    /// </summary>
+    public void Freeze()
+    {
+        if (_frozen)
+        {
+            return;
+        }
+
+        _frozenTicks = Now;
+        _frozen = true;
+    }
+
+    /// <summary>Lets guest time run again from the value it was frozen at.</summary>
+    public void Thaw()
+    {
+        if (!_frozen)
+        {
+            return;
+        }
+
+        Set(_frozenTicks);
+        _frozen = false;
+    }
 
     /// <summary>Sets the current guest time (guest writes to mtime, snapshot restore).</summary>
     public void Set(ulong ticks)
     {
-        if (_paused)
-        {
-            _pausedTicks = ticks;
-            return;
-        }
-
+        _frozenTicks = ticks;
         _originTicks = ticks;
         Volatile.Write(ref _originTimestamp, _time.GetTimestamp());
-    }
-
-    /// <summary>
-    /// Stops guest time (a VM pause): <see cref="Now"/> reads the same value until <see cref="Resume"/>, which continues
-    /// from it. The guest therefore sees no jump across a pause — its timers neither fire early nor pile up — as QEMU's
-    /// virtual clock stops with the VM; its wall clock (RTC, NTP) is behind by the pause afterwards, as after a
-    /// suspend. Call it once the harts are parked.
-    /// </summary>
-    public void Pause()
-    {
-        if (_paused)
-        {
-            return;
-        }
-
-        _pausedTicks = Now;
-        _paused = true;
-    }
-
-    /// <summary>Lets guest time run again from where <see cref="Pause"/> stopped it.</summary>
-    public void Resume()
-    {
-        if (!_paused)
-        {
-            return;
-        }
-
-        _originTicks = _pausedTicks;
-        Volatile.Write(ref _originTimestamp, _time.GetTimestamp());
-        _paused = false;
     }
 
     /// <summary>Host time span until the guest clock reaches <paramref name="ticks"/> (zero if already past).</summary>

@@ -44,6 +44,7 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
     private uint _queueSel;
     private volatile uint _status;
     private int _needsReset;
+    private volatile bool _paused;
     private uint _interruptStatus;
     private int _configGeneration;
     private bool _disposed;
@@ -266,6 +267,39 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
         RaiseInterrupt(VirtioInterruptStatus.ConfigChange);
     }
 
+    /// <summary>
+    /// Quiesces the device for a VM pause: the worker stops serving queues (notifications stay pending) and in-flight
+    /// requests are waited for, so nothing of this device writes guest memory until <see cref="Resume"/>. Returns false
+    /// when the device did not go idle within <paramref name="timeout"/> (it stays paused).
+    /// </summary>
+    public bool Pause(TimeSpan timeout)
+    {
+        _paused = true;
+        _worker.Stop(wait: true);
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (!_device.IsIdle)
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends a <see cref="Pause"/>: a live device serves the notifications that arrived meanwhile.</summary>
+    public void Resume()
+    {
+        _paused = false;
+        if (IsLive && Volatile.Read(ref _needsReset) == 0)
+        {
+            _worker.Start();
+        }
+    }
+
     /// <summary>Stops the worker, drains in-flight requests and disposes the device.</summary>
     public void Dispose()
     {
@@ -357,7 +391,10 @@ public sealed class VirtioMmioTransport : IMmioDevice, IVirtioTransport, IDispos
             {
                 _status = value;
                 _device.OnDriverOk();
-                _worker.Start();
+                if (!_paused)
+                {
+                    _worker.Start();
+                }
 
                 // Drivers may post buffers (receive queues) before DRIVER_OK; look at every queue once.
                 for (int i = 0; i < _queues.Length; i++)

@@ -103,6 +103,6 @@ public sealed class BootTests
     {
         VireoProcess.Result result = VireoProcess.Run(s_bootTimeout, "run", "--engine", "kvm", "--exec", "true");
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--engine must be jit or interpreter", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--engine: must be jit or interpreter", result.Stderr, StringComparison.Ordinal);
     }
 }

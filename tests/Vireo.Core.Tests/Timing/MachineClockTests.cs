@@ -45,14 +45,14 @@ public sealed class MachineClockTests
         var time = new ManualTime();
         var clock = new MachineClock(time);
         time.Timestamp += 1_000_000_000;
-        clock.Pause();
-        Assert.True(clock.IsPaused);
+        clock.Freeze();
+        Assert.True(clock.IsFrozen);
 
         time.Timestamp += 60_000_000_000; // a minute paused
         Assert.Equal(10_000_000UL, clock.Now);
 
-        clock.Resume();
-        Assert.False(clock.IsPaused);
+        clock.Thaw();
+        Assert.False(clock.IsFrozen);
         Assert.Equal(10_000_000UL, clock.Now);
         time.Timestamp += 100; // one tick after the resume
         Assert.Equal(10_000_001UL, clock.Now);
@@ -63,11 +63,11 @@ public sealed class MachineClockTests
     {
         var time = new ManualTime();
         var clock = new MachineClock(time);
-        clock.Pause();
+        clock.Freeze();
         clock.Set(42);
         Assert.Equal(42UL, clock.Now);
         time.Timestamp += 1_000;
-        clock.Resume();
+        clock.Thaw();
         Assert.Equal(42UL, clock.Now);
     }
 }
