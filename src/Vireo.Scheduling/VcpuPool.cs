@@ -20,7 +20,7 @@ namespace Vireo.Scheduling;
 public sealed class VcpuPool : IDisposable
 {
     [ThreadStatic]
-    private static VcpuPool? t_workerOf;
+    private static VcpuPool? s_workerOf;
 
     private readonly object _gate = new();
     private readonly SchedulingPolicy _policy;
@@ -57,7 +57,7 @@ public sealed class VcpuPool : IDisposable
     public SchedulerOptions Options { get; }
 
     /// <summary>True on one of this pool's worker threads (where a hart's code, SBI calls included, runs).</summary>
-    public bool IsWorkerThread => t_workerOf == this;
+    public bool IsWorkerThread => s_workerOf == this;
 
     /// <summary>
     /// Registers a VM's harts (none runs until <see cref="ScheduledVm.Start"/>); throws
@@ -172,7 +172,7 @@ public sealed class VcpuPool : IDisposable
 
     private void WorkerLoop()
     {
-        t_workerOf = this;
+        s_workerOf = this;
         while (true)
         {
             PoolVcpu vcpu;
