@@ -45,6 +45,29 @@ public interface IHart : IHartInterruptPins
     void RequestExit();
 
     /// <summary>
+    /// Executes guest instructions on the calling thread (any thread, one at a time) until
+    /// <paramref name="endTimestamp"/> (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>) passes or the hart
+    /// cannot go on, and returns why, at a block boundary. Never blocks: a WFI with nothing pending returns
+    /// <see cref="HartSliceResult.Waiting"/>, a stopped hart <see cref="HartSliceResult.Stopped"/>.
+    /// </summary>
+    HartSliceResult RunSlice(long endTimestamp);
+
+    /// <summary>
+    /// After <see cref="HartSliceResult.Waiting"/>: the guest time (<see cref="Vireo.Core.Timing.MachineClock"/> ticks) at
+    /// which a timer compare ends the wait; <see cref="ulong.MaxValue"/> when none is armed.
+    /// </summary>
+    ulong WaitDeadline { get; }
+
+    /// <summary>
+    /// Called (from any thread) whenever something may end a wait: an interrupt line or IPI, a timer compare write, an HSM
+    /// start, an exit request. The scheduler sets it before the first <see cref="RunSlice"/>; it must be cheap and must not block.
+    /// </summary>
+    Action? WakeHandler { get; set; }
+
+    /// <summary>Makes the current <see cref="RunSlice"/> return <see cref="HartSliceResult.SliceUsed"/> at the next block boundary (thread-safe).</summary>
+    void RequestYield();
+
+    /// <summary>
     /// SBI HSM hart_start (thread-safe): a stopped hart begins at <paramref name="startAddress"/> in
     /// <paramref name="mode"/> with a0 = hartid, a1 = <paramref name="opaque"/>, and translation off.
     /// </summary>

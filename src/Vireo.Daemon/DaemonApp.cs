@@ -78,10 +78,12 @@ public static class DaemonApp
         }));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => new SqliteVmStore(Path.Combine(options.StateDirectory, "vireo.db")));
+        builder.Services.AddSingleton(_ => new Vireo.Scheduling.VcpuPool(options.CpuThreads));
         builder.Services.AddSingleton(services => new VmManager(services.GetRequiredService<SqliteVmStore>(), new VmManagerOptions
         {
             GuestImages = guestImages,
             LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
+            Scheduler = services.GetRequiredService<Vireo.Scheduling.VcpuPool>(),
         }));
         builder.Services.AddSingleton(services => new VmMetrics(services.GetRequiredService<VmManager>().List));
         builder.Services.AddSingleton(_ => new PrometheusExporter(VmMetrics.MeterName));

@@ -12,6 +12,9 @@ public sealed class DaemonOptions
     /// <summary>A TCP endpoint (host:port) to serve without authentication, only when the operator asks for it; else null.</summary>
     public string? InsecureListen { get; init; }
 
+    /// <summary>Host threads of the vCPU pool that runs every VM's harts (0: one per host core).</summary>
+    public int CpuThreads { get; init; }
+
     /// <summary>How long daemon shutdown waits for each VM's graceful stop.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(20);
 

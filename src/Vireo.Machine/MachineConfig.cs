@@ -12,6 +12,9 @@ public sealed class MachineConfig
     /// <summary>Most harts a VM may have (the PLIC and CLINT layouts allow more; the threads are the limit).</summary>
     public const int MaxCpus = 64;
 
+    /// <summary>The VM's name (scheduler accounting, logs).</summary>
+    public string Name { get; set; } = "vm";
+
     /// <summary>Guest RAM in bytes.</summary>
     public ulong MemorySize { get; set; } = 256UL << 20;
 
@@ -39,6 +42,9 @@ public sealed class MachineConfig
     /// <summary>A virtio-balloon to plug in after <see cref="ExtraDevices"/>, or null for none.</summary>
     public Vireo.Devices.Virtio.Balloon.BalloonOptions? Balloon { get; set; }
 
+    /// <summary>The VM's CPU weight, cap and reservation, used when it runs on a <see cref="Scheduling.VcpuPool"/>.</summary>
+    public Scheduling.CpuControls Cpu { get; set; } = Scheduling.CpuControls.Default;
+
     /// <summary>When true a guest reset ends the run instead of rebooting.</summary>
     public bool NoReboot { get; set; }
 
@@ -58,6 +64,11 @@ public sealed class MachineConfig
         if (CpuCount < 1 || CpuCount > MaxCpus)
         {
             throw new ArgumentException($"cpus must be between 1 and {MaxCpus} (got {CpuCount})");
+        }
+
+        if (Cpu.Check(CpuCount) is string badControls)
+        {
+            throw new ArgumentException(badControls);
         }
 
         if (KernelPath is null && FirmwarePath is null)

@@ -14,6 +14,7 @@ using Vireo.Machine.Boot;
 using Vireo.Machine.Devices;
 using Vireo.Machine.DeviceTree;
 using Vireo.Machine.Firmware;
+using Vireo.Scheduling;
 
 namespace Vireo.Machine;
 
@@ -44,6 +45,7 @@ public sealed partial class VirtMachine : IDisposable
     private readonly Stopwatch _uptime = new();
     // A monitor (not a Lock): hart threads wait on it while parked.
     private readonly object _pauseLock = new();
+    private readonly ScheduledVm? _scheduled;
     private MachineExit? _exit;
     private bool _rebootRequested;
     private volatile bool _stopRequested;
@@ -57,7 +59,12 @@ public sealed partial class VirtMachine : IDisposable
     /// <param name="engine">The execution engine that creates the harts.</param>
     /// <param name="consoleOutput">Where the guest console's bytes go.</param>
     /// <param name="time">Clock source; the system clock when null.</param>
-    public VirtMachine(MachineConfig config, ICpuEngine engine, ConsoleOutput consoleOutput, TimeProvider? time = null)
+    /// <param name="scheduler">
+    /// The pool whose workers run the harts, under <see cref="MachineConfig.Cpu"/>; null gives every hart its own host
+    /// thread (the host kernel schedules them). Registering refuses (<see cref="SchedulerAdmissionException"/>) a
+    /// reservation the pool cannot meet.
+    /// </param>
+    public VirtMachine(MachineConfig config, ICpuEngine engine, ConsoleOutput consoleOutput, TimeProvider? time = null, VcpuPool? scheduler = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(engine);
@@ -133,6 +140,18 @@ public sealed partial class VirtMachine : IDisposable
             {
                 _bus.Map(address, new VirtioMmioEmptySlot());
             }
+        }
+
+        if (scheduler is not null)
+        {
+            // Halt polling is the scheduler's: a hart in WFI leaves its worker at once.
+            _environment.HaltPolling = false;
+            _scheduled = scheduler.Register(
+                config.Name,
+                _harts,
+                _clock,
+                config.Cpu,
+                (hartId, e) => SignalExit(new MachineExit(MachineExitKind.HostError, 1, $"hart {hartId} stopped on an internal error: {e.GetType().Name}: {e.Message}"), reboot: false));
         }
     }
 
@@ -233,9 +252,18 @@ public sealed partial class VirtMachine : IDisposable
             }
 
             _pauseRequested = true;
-            foreach (IHart hart in _harts)
+            if (_scheduled is not null)
             {
-                hart.RequestExit();
+                // The scheduler takes the harts off its workers at their next block boundary.
+                _scheduled.Pause();
+                _parkedHarts = _runningHarts;
+            }
+            else
+            {
+                foreach (IHart hart in _harts)
+                {
+                    hart.RequestExit();
+                }
             }
 
             while (_parkedHarts < _runningHarts && _exit is null)
@@ -250,6 +278,12 @@ public sealed partial class VirtMachine : IDisposable
             if (_parkedHarts < _runningHarts || _exit is not null)
             {
                 _pauseRequested = false;
+                if (_scheduled is not null)
+                {
+                    _parkedHarts = 0;
+                    _scheduled.Resume();
+                }
+
                 Monitor.PulseAll(_pauseLock);
                 return false;
             }
@@ -292,6 +326,12 @@ public sealed partial class VirtMachine : IDisposable
         lock (_pauseLock)
         {
             _pauseRequested = false;
+            if (_scheduled is not null)
+            {
+                _parkedHarts = 0;
+                _scheduled.Resume();
+            }
+
             Monitor.PulseAll(_pauseLock);
         }
 
@@ -304,6 +344,11 @@ public sealed partial class VirtMachine : IDisposable
     /// </summary>
     public MachineExit Run()
     {
+        if (_scheduled is not null)
+        {
+            return RunScheduled(_scheduled);
+        }
+
         while (true)
         {
             Boot();
@@ -350,6 +395,58 @@ public sealed partial class VirtMachine : IDisposable
     /// <c>/proc/self/task/ID/schedstat</c>, the hart's host CPU and run-queue wait time.
     /// </summary>
     public int GetHartThreadId(int hartId) => Volatile.Read(ref _hartThreadIds[hartId]);
+
+    /// <summary>The VM's CPU accounting on its scheduler; null when every hart has its own thread.</summary>
+    public VmCpuStats? CpuStats => _scheduled?.GetStats();
+
+    /// <summary>
+    /// Changes the VM's CPU weight, cap and reservation live (thread-safe); throws
+    /// <see cref="SchedulerAdmissionException"/> (one line, nothing changed) when refused, and
+    /// <see cref="InvalidOperationException"/> when the VM runs one thread per hart.
+    /// </summary>
+    public void UpdateCpuControls(CpuControls controls)
+    {
+        ArgumentNullException.ThrowIfNull(controls);
+        ScheduledVm scheduled = _scheduled ?? throw new InvalidOperationException("CPU controls need a vCPU scheduler (the VM runs one thread per hart)");
+        scheduled.UpdateControls(controls);
+        _config.Cpu = controls;
+    }
+
+    /// <summary><see cref="Run"/> on a scheduler: the pool's workers run the harts; this thread waits for the exit.</summary>
+    private MachineExit RunScheduled(ScheduledVm scheduled)
+    {
+        while (true)
+        {
+            Boot();
+            _uptime.Restart();
+            if (FirstInstructionTimestamp == 0)
+            {
+                FirstInstructionTimestamp = Stopwatch.GetTimestamp();
+            }
+
+            lock (_pauseLock)
+            {
+                _runningHarts = _harts.Length;
+            }
+
+            scheduled.Start();
+
+            // SignalExit already asked every hart to exit; a paused VM resumes so its harts can see that.
+            _exitSignal.Wait();
+            Resume();
+            scheduled.WaitUntilExited();
+            lock (_pauseLock)
+            {
+                _runningHarts = 0;
+            }
+
+            MachineExit exit = _exit!;
+            if (!_rebootRequested || _config.NoReboot)
+            {
+                return exit;
+            }
+        }
+    }
 
     private void RunHart(IHart hart)
     {
@@ -557,6 +654,7 @@ public sealed partial class VirtMachine : IDisposable
     /// <summary>Frees guest RAM and stops device workers. The VM must not be running.</summary>
     public void Dispose()
     {
+        _scheduled?.Dispose();
         foreach (VirtioMmioTransport transport in _virtio)
         {
             transport.Dispose();

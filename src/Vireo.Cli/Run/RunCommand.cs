@@ -7,6 +7,7 @@ using Vireo.Host.Lifecycle;
 using Vireo.Host.Specs;
 using Vireo.Host.Stats;
 using Vireo.Network;
+using Vireo.Scheduling;
 using Vireo.Storage;
 
 namespace Vireo.Cli.Run;
@@ -40,18 +41,19 @@ internal static class RunCommand
         }
 
         (VmSpec spec, ExecInitramfs? execInitrd) = BuildSpec(parse, options, exec, resolveDefaultGuest: true);
+        using VcpuPool? pool = options.Cpu.CreatePool(parse);
         using (execInitrd)
         {
             string serialSpec = parse.GetValue(options.Serial)!;
             (Stream? serial, bool serialIsTerminal) = OpenSerial(serialSpec);
             using (serialSpec == "stdio" ? null : serial)
             {
-                return Boot(spec, exec, serial, serialIsTerminal, serialSpec, parse.GetValue(options.Timings));
+                return Boot(spec, pool, exec, serial, serialIsTerminal, serialSpec, parse.GetValue(options.Timings));
             }
         }
     }
 
-    private static int Boot(VmSpec spec, string? exec, Stream? serial, bool serialIsTerminal, string serialSpec, bool timings)
+    private static int Boot(VmSpec spec, VcpuPool? pool, string? exec, Stream? serial, bool serialIsTerminal, string serialSpec, bool timings)
     {
         // A console file that fails (a full disk) is said once; a closed standard output is not worth a line.
         Action<IOException>? serialFailed = serialIsTerminal || serialSpec == "stdio"
@@ -68,6 +70,7 @@ internal static class RunCommand
             ConsoleOutput = writer is null ? null : writer.Write,
             LoggerFactory = logging,
             ConsoleCapacity = 64 << 10,
+            Scheduler = pool,
         });
 
         try
@@ -172,6 +175,7 @@ internal static class RunCommand
             Name = "vm",
             Memory = MachineLimits.ParseMemory(parse.GetValue(options.Memory)),
             Cpus = MachineLimits.CheckCpus(parse.GetValue(options.Cpus)),
+            Cpu = options.Cpu.Controls(parse, MachineLimits.CheckCpus(parse.GetValue(options.Cpus))),
             NoReboot = parse.GetValue(options.NoReboot),
             Firmware = firmware,
             Kernel = kernel is null ? null : RequireFile(kernel, "--kernel"),

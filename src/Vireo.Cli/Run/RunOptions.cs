@@ -37,6 +37,9 @@ internal sealed class RunOptions
 
     public Option<string> Engine { get; } = new("--engine") { Description = "How guest instructions run: jit (hot code compiled to host code, the rest interpreted) or interpreter", DefaultValueFactory = _ => "jit" };
 
+    /// <summary>CPU controls and the vCPU scheduler.</summary>
+    public CpuSchedulingOptions Cpu { get; } = new();
+
     public Option<bool> NoReboot { get; } = new("--no-reboot") { Description = "Exit instead of rebooting when the guest resets" };
 
     /// <summary>Adds the options that describe the VM itself (not this terminal's serial or timings): <c>vm create</c>.</summary>
@@ -66,5 +69,6 @@ internal sealed class RunOptions
         command.Options.Add(PowerButton);
         command.Options.Add(NoReboot);
         command.Options.Add(Timings);
+        Cpu.AddTo(command);
     }
 }

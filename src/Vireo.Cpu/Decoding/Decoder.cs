@@ -365,8 +365,13 @@ internal static unsafe partial class Decoder
         };
     }
 
+    /// <summary>The one encoding of Zihintpause's PAUSE.</summary>
+    internal const uint PauseEncoding = 0x0100000F;
+
     private static InstructionHandler MiscMem(uint insn) => ((insn >> 12) & 7) switch
     {
+        // Zihintpause: PAUSE is the FENCE hint with pred = W, succ = 0, fm = 0, rd = rs1 = x0.
+        0 when insn == PauseEncoding => &SystemOps.Pause,
         0 => &AluOps.Nop,
         1 => &SystemOps.FenceI,
         _ => null,

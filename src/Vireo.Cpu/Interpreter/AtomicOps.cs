@@ -105,6 +105,12 @@ internal static unsafe class AtomicOps
         }
 
         s->X[d->Rd] = success ? 0UL : 1UL;
+        if (!success)
+        {
+            // A failed SC is what a contended LR/SC lock loop looks like; counted like a pause hint.
+            h.NoteSpinHint();
+        }
+
         return Hart.Next4(s, d);
     }
 

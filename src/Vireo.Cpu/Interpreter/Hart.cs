@@ -116,7 +116,7 @@ internal sealed unsafe partial class Hart : IHart
         set
         {
             Volatile.Write(ref _timerCompare, value);
-            PostRequest(RequestWakeBit);
+            PostRequest(RequestWakeBit, deadlineChanged: true);
         }
     }
 
@@ -403,7 +403,7 @@ internal sealed unsafe partial class Hart : IHart
     public void RequestExit()
     {
         _exitRequested = true;
-        _wake.Set();
+        Wake();
     }
 
     public bool Start(ulong startAddress, ulong opaque, PrivilegeMode mode)
@@ -426,7 +426,7 @@ internal sealed unsafe partial class Hart : IHart
             _runState = HartRunState.Started;
         }
 
-        _wake.Set();
+        Wake();
         return true;
     }
 
@@ -476,10 +476,11 @@ internal sealed unsafe partial class Hart : IHart
         PostRequest(RequestWakeBit);
     }
 
-    private void PostRequest(int bit)
+    private void PostRequest(int bit, bool deadlineChanged = false)
     {
         Interlocked.Or(ref _requests, bit);
         _wake.Set();
+        WakeScheduler(deadlineChanged);
     }
 
     private void ServiceRequests(int requests)

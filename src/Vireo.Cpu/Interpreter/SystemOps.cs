@@ -75,6 +75,16 @@ internal static unsafe class SystemOps
     }
 
     /// <summary>FENCE.I: stores already invalidate decoded pages, so only the page being executed must be re-checked.</summary>
+    /// <summary>
+    /// PAUSE (Zihintpause): a spin-wait hint. Architecturally a FENCE that orders nothing; here it also counts toward the
+    /// hart's spin detection (<see cref="Hart.NoteSpinHint"/>), so a guest spinning on a lock gives its worker back.
+    /// </summary>
+    public static DecodedInstruction* Pause(Hart h, HartState* s, DecodedInstruction* d)
+    {
+        h.NoteSpinHint();
+        return Hart.Next4(s, d);
+    }
+
     public static DecodedInstruction* FenceI(Hart h, HartState* s, DecodedInstruction* d)
     {
         s->Pc += 4;

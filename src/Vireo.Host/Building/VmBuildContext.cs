@@ -22,6 +22,9 @@ public sealed class VmBuildContext
     /// <summary>Logger for device diagnostics of this VM.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>The vCPU pool that runs the harts; null: one host thread per hart.</summary>
+    public Vireo.Scheduling.VcpuPool? Scheduler { get; init; }
+
     /// <summary>Clock source; the system clock when null (tests inject one).</summary>
     public TimeProvider? Time { get; init; }
 }

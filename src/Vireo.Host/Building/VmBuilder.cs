@@ -9,6 +9,7 @@ using Vireo.Host.Specs;
 using Vireo.Machine;
 using Vireo.Network;
 using Vireo.Network.Packets;
+using Vireo.Scheduling;
 using Vireo.Storage;
 
 namespace Vireo.Host.Building;
@@ -35,7 +36,16 @@ public static class VmBuilder
             OpenDisks(spec, context, config, resources);
             OpenNics(spec, context, config, resources);
             AddAgentDevices(spec, context, config, resources);
-            var machine = new VirtMachine(config, CreateEngine(spec.Engine), context.ConsoleOutput, context.Time);
+            VirtMachine machine;
+            try
+            {
+                machine = new VirtMachine(config, CreateEngine(spec.Engine), context.ConsoleOutput, context.Time, context.Scheduler);
+            }
+            catch (SchedulerAdmissionException e)
+            {
+                throw new VmBuildException("cpu", e.Message, e);
+            }
+
             machine.Diagnostics = message => Log.DeviceDiagnostic(context.Logger, message);
             return new BuiltVm(machine, resources, config.CommandLine);
         }
@@ -66,6 +76,8 @@ public static class VmBuilder
         {
             MemorySize = spec.Memory,
             CpuCount = spec.Cpus,
+            Name = spec.Name,
+            Cpu = spec.Cpu,
             NoReboot = spec.NoReboot,
             Console = spec.Console == "virtio" ? ConsoleDevice.Virtio : ConsoleDevice.Serial,
             FirmwarePath = spec.Firmware is null or "builtin" ? null : spec.Firmware,

@@ -391,6 +391,7 @@ public sealed class VmHost : IAsyncDisposable
                 ConsoleOutput = WriteConsole,
                 Logger = _logger,
                 Time = _options.Time,
+                Scheduler = _options.Scheduler,
             };
 
             vm = await Task.Run(() => VmBuilder.Build(spec, context)).ConfigureAwait(false);

@@ -26,6 +26,9 @@ public sealed class VmHostOptions
     /// <summary>Clock source for the guest timebase; the system clock when null.</summary>
     public TimeProvider? Time { get; init; }
 
+    /// <summary>The vCPU pool that runs the VM's harts (one per process); null: one host thread per hart.</summary>
+    public Vireo.Scheduling.VcpuPool? Scheduler { get; init; }
+
     /// <summary>How long a start waits for the boot hart's first instruction before it reports the VM running anyway.</summary>
     public TimeSpan BootWait { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -264,6 +264,7 @@ public sealed class VmManager : IAsyncDisposable
             GuestImages = _options.GuestImages,
             Identity = record.Id,
             LoggerFactory = _options.LoggerFactory,
+            Scheduler = _options.Scheduler,
         }, record.Observed, record.LastExit);
 
         var entry = new Entry(host, record);

@@ -18,4 +18,7 @@ public sealed class VmManagerOptions
 
     /// <summary>How long a graceful stop waits for the guest before forcing it (API default).</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The process's vCPU pool every VM's harts run on (null: each VM's harts get their own threads).</summary>
+    public Vireo.Scheduling.VcpuPool? Scheduler { get; init; }
 }

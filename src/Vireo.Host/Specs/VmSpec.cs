@@ -53,6 +53,9 @@ public sealed record VmSpec
     /// <summary>Start the VM when the daemon starts, if it was meant to be running.</summary>
     public bool Autostart { get; init; }
 
+    /// <summary>CPU weight, cap and reservation on the vCPU scheduler (API: <c>cpu.weight</c>, <c>cpu.cap</c>, <c>cpu.reservation</c>).</summary>
+    public Vireo.Scheduling.CpuControls Cpu { get; init; } = Vireo.Scheduling.CpuControls.Default;
+
     /// <summary>What a guest reset does: reboot the VM (default) or stop it.</summary>
     public bool NoReboot { get; init; }
 

@@ -37,6 +37,15 @@ public static partial class VmSpecValidator
             errors.Add(new SpecError("cpus", $"must be between 1 and {MachineConfig.MaxCpus} (got {spec.Cpus})"));
         }
 
+        if (spec.Cpu is null)
+        {
+            errors.Add(new SpecError("cpu", "must be given"));
+        }
+        else if (spec.Cpu.Check(Math.Max(1, spec.Cpus)) is string cpuError)
+        {
+            errors.Add(new SpecError("cpu", cpuError));
+        }
+
         if (spec.Memory < MachineConfig.MinMemory || spec.Memory > MachineConfig.MaxMemory)
         {
             errors.Add(new SpecError("memory", $"must be between 16M and 64G (got {spec.Memory} bytes)"));

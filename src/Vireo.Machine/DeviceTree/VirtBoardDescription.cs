@@ -7,7 +7,7 @@ namespace Vireo.Machine.DeviceTree;
 public sealed class VirtBoardDescription
 {
     /// <summary>The ISA string of the harts Vireo's CPU implements.</summary>
-    public const string DefaultIsa = "rv64imafdc_zicsr_zifencei_zba_zbb_zbs_sstc";
+    public const string DefaultIsa = "rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc";
 
     /// <summary>Guest physical address of RAM.</summary>
     public ulong RamBase { get; init; } = VirtMemoryMap.DramBase;

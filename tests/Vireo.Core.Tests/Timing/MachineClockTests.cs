@@ -38,4 +38,36 @@ public sealed class MachineClockTests
         Assert.Equal(TimeSpan.FromMilliseconds(1), clock.Until(15_000));
         Assert.Equal(TimeSpan.Zero, clock.Until(10));
     }
+
+    [Fact]
+    public void PauseFreezesGuestTimeAndResumeContinuesWithoutAJump()
+    {
+        var time = new ManualTime();
+        var clock = new MachineClock(time);
+        time.Timestamp += 1_000_000_000;
+        clock.Freeze();
+        Assert.True(clock.IsFrozen);
+
+        time.Timestamp += 60_000_000_000; // a minute paused
+        Assert.Equal(10_000_000UL, clock.Now);
+
+        clock.Thaw();
+        Assert.False(clock.IsFrozen);
+        Assert.Equal(10_000_000UL, clock.Now);
+        time.Timestamp += 100; // one tick after the resume
+        Assert.Equal(10_000_001UL, clock.Now);
+    }
+
+    [Fact]
+    public void SetWhilePausedIsWhereTimeResumes()
+    {
+        var time = new ManualTime();
+        var clock = new MachineClock(time);
+        clock.Freeze();
+        clock.Set(42);
+        Assert.Equal(42UL, clock.Now);
+        time.Timestamp += 1_000;
+        clock.Thaw();
+        Assert.Equal(42UL, clock.Now);
+    }
 }

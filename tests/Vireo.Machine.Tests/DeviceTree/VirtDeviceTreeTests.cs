@@ -26,10 +26,10 @@ public sealed class VirtDeviceTreeTests
             Assert.Equal("cpu", cpu.String("device_type"));
             Assert.Equal("okay", cpu.String("status"));
             Assert.Equal("riscv", cpu.String("compatible"));
-            Assert.Equal("rv64imafdc_zicsr_zifencei_zba_zbb_zbs_sstc", cpu.String("riscv,isa"));
+            Assert.Equal("rv64imafdc_zicsr_zifencei_zihintpause_zba_zbb_zbs_sstc", cpu.String("riscv,isa"));
             Assert.Equal("rv64i", cpu.String("riscv,isa-base"));
             Assert.Equal(
-                ["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zba", "zbb", "zbs", "sstc"],
+                ["i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zihintpause", "zba", "zbb", "zbs", "sstc"],
                 cpu.Strings("riscv,isa-extensions"));
             Assert.Equal("riscv,sv57", cpu.String("mmu-type"));
 

@@ -49,6 +49,16 @@ internal sealed class RecordingHart(int id) : IHart
 
     public void Run() => throw new NotSupportedException();
 
+    public HartSliceResult RunSlice(long endTimestamp) => throw new NotSupportedException();
+
+    public ulong WaitDeadline => ulong.MaxValue;
+
+    public Action? WakeHandler { get; set; }
+
+    public void RequestYield()
+    {
+    }
+
     public void RequestExit()
     {
     }
