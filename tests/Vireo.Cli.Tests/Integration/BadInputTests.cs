@@ -42,7 +42,7 @@ public sealed class BadInputTests
         // /dev/zero never ends: the loader stops at the guest's RAM size (64 MiB here) and fails with exit 2.
         // --initrd goes with the default guest's kernel, which loads first.
         VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--memory", "64M", option, "/dev/zero", "--serial", "none");
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(ExitCodes.RunNotStarted, result.ExitCode);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains("/dev/zero: larger than guest RAM", lines[0], StringComparison.Ordinal);

@@ -50,7 +50,7 @@ public sealed class BareMetalTests : IDisposable
             + " li t0, 0x200bff8\n ld t1, 0(t0)\n li t2, 100000\n add t1, t1, t2\n li t0, 0x2004000\n sd t1, 0(t0)\n li t0, 0x80\n csrw mie, t0\n csrsi mstatus, 8\n"
             + ".balign 4\n1: wfi\n c.j 1b\ntrap:\n li t0, 0x100000\n li t1, 0x5555\n sw t1, 0(t0)\n");
         VireoProcess.Result result = VireoProcess.Run(s_timeout, "run", "--bios", Build(source), "--serial", "none");
-        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}\n{result.Stderr}");
+        Assert.True(result.ExitCode == ExitCodes.RunCrashed, $"exit {result.ExitCode}\n{result.Stderr}");
         Assert.Contains("its trap handler at 0x0 raises exception 1", result.Stderr, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,6 @@
 namespace Vireo.Cli.Tests.Integration;
 
-/// <summary>Issue 19 item 13: a missing switch socket or socket directory is reported as missing, with exit code 2.</summary>
+/// <summary>Issue 19 item 13: a missing switch socket or socket directory is reported as missing (exit 125 from run, 2 from switch serve).</summary>
 public sealed class SwitchPathMessageTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(1);
@@ -11,7 +11,7 @@ public sealed class SwitchPathMessageTests
         string kernel = Path.Combine(AppContext.BaseDirectory, "vireo.dll"); // exists: only --net is wrong
         VireoProcess.Result result = VireoProcess.Run(
             s_timeout, "run", "--kernel", kernel, "--serial", "none", "--net", "switch:/nonexistent");
-        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(ExitCodes.RunNotStarted, result.ExitCode);
         Assert.Contains("/nonexistent does not exist", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }

@@ -14,7 +14,7 @@ public sealed class DiskLimitSpecTests : IDisposable
     public void A_disk_without_limit_keys_has_none()
     {
         Assert.Same(DiskLimitOptions.None, DiskSpec.Parse(_file).Limits);
-        Assert.Equal(DiskSpec.Parse(_file), new DiskSpec(_file, null, false));
+        Assert.Equal(DiskSpec.Parse(_file), new DiskSpec(_file, null, null));
     }
 
     [Fact]
