@@ -23,6 +23,7 @@ public sealed record TokenBucketOptions(long Size, long OneTimeBurst, TimeSpan R
     }
 
     /// <summary>Sustained rate in tokens per second.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public double RatePerSecond => Size / RefillTime.TotalSeconds;
 
     /// <summary>Throws <see cref="ArgumentException"/> with a one-line message when a field is out of range.</summary>

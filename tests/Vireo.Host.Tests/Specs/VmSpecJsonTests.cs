@@ -32,6 +32,29 @@ public sealed class VmSpecJsonTests
     }
 
     [Fact]
+    public void EveryEmbeddedSettingRoundTrips()
+    {
+        var spec = new VmSpec
+        {
+            Name = "full",
+            Disks = [new VmDiskSpec { Path = "/a.img", Limits = new Core.Throttling.DiskLimitOptions(Core.Throttling.RateLimitOptions.PerSecond(20 << 20, 500, 50 << 20), Weight: 300) }],
+            Balloon = new Devices.Virtio.Balloon.BalloonOptions { StatsInterval = TimeSpan.FromMilliseconds(500), InitialTargetBytes = 1 << 27 },
+            Vsock = new Devices.Virtio.Vsock.VsockOptions(7, "/run/vireo/vm.vsock"),
+            PowerButton = false,
+        };
+
+        string json = VmSpecJson.Serialize(spec);
+        VmSpec back = VmSpecJson.Deserialize(json);
+
+        Assert.Equal(json, VmSpecJson.Serialize(back));
+        Assert.Equal(spec.Disks[0].Limits, back.Disks[0].Limits);
+        Assert.Equal(spec.Balloon, back.Balloon);
+        Assert.Equal(spec.Vsock, back.Vsock);
+        Assert.Equal(spec.Cpu, back.Cpu);
+        Assert.False(back.PowerButton);
+    }
+
+    [Fact]
     public void UnknownFieldsAndWrongTypesNameTheirPath()
     {
         VmSpecException unknown = Assert.Throws<VmSpecException>(() => VmSpecJson.Deserialize("""{"name":"a","cpuz":2}"""));
