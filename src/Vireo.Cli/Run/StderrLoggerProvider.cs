@@ -8,9 +8,6 @@ namespace Vireo.Cli.Run;
 /// </summary>
 internal sealed class StderrLoggerProvider : ILoggerProvider
 {
-    /// <summary>The host layer's event id for image warnings (Vireo.Host.Building.Log.DiskWarningId).</summary>
-    private const int DiskWarningEventId = 101;
-
     public ILogger CreateLogger(string categoryName) => StderrLogger.Instance;
 
     public void Dispose()
@@ -42,7 +39,7 @@ internal sealed class StderrLoggerProvider : ILoggerProvider
             }
 
             // The open layer's warnings about images read as the CLI's other warnings do.
-            string prefix = eventId.Id == DiskWarningEventId ? "warning: " : string.Empty;
+            string prefix = eventId.Id == Vireo.Host.Building.VmBuilder.DiskWarningEventId ? "warning: " : string.Empty;
             System.Console.Error.WriteLine($"vireo: {prefix}{message}");
         }
     }

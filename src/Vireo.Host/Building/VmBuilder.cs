@@ -21,6 +21,9 @@ namespace Vireo.Host.Building;
 /// </summary>
 public static class VmBuilder
 {
+    /// <summary>Event id of the warnings an image open logs (a damaged image opened read-only...), for front ends that show them apart.</summary>
+    public const int DiskWarningEventId = Log.DiskWarningId;
+
     /// <summary>Builds the VM (nothing runs until its machine's <see cref="VirtMachine.Run"/>).</summary>
     /// <exception cref="VmSpecException">The spec is invalid (every problem listed).</exception>
     /// <exception cref="VmBuildException">A resource could not be opened.</exception>

@@ -22,6 +22,8 @@ public sealed class VmHost : IAsyncDisposable
     private readonly SemaphoreSlim _operations = new(1, 1);
     private readonly Lock _lock = new();
     private readonly ILogger _logger;
+    // State changes are queued under the lock and raised outside it, in order.
+    private readonly Queue<VmStateChange> _pendingChanges = new();
     private readonly long[] _exitCounts = new long[Enum.GetValues<VmExitKind>().Length];
     private VmSpec _spec;
     private VmState _state = VmState.Created;
@@ -229,7 +231,7 @@ public sealed class VmHost : IAsyncDisposable
             ended = _runEnded!.Task;
             if (_state != VmState.Stopping)
             {
-                SetStateLocked(VmState.Stopping, "kill requested", out _);
+                SetStateLocked(VmState.Stopping, "kill requested");
             }
 
             _vm!.Machine.Stop("killed from the host");
@@ -377,7 +379,7 @@ public sealed class VmHost : IAsyncDisposable
         {
             VmStateMachine.Require(Name, _state, VmAction.Start);
             spec = _spec;
-            SetStateLocked(VmState.Starting, "start requested", out _);
+            SetStateLocked(VmState.Starting, "start requested");
         }
 
         RaiseIfChanged();
@@ -432,7 +434,7 @@ public sealed class VmHost : IAsyncDisposable
         {
             if (_state == VmState.Starting)
             {
-                SetStateLocked(VmState.Running, "booted", out _);
+                SetStateLocked(VmState.Running, "booted");
             }
         }
 
@@ -450,7 +452,7 @@ public sealed class VmHost : IAsyncDisposable
             vm = _vm!;
             ended = _runEnded!.Task;
             wasPaused = _state == VmState.Paused;
-            SetStateLocked(VmState.Stopping, mode == VmStopMode.Graceful ? "graceful stop requested" : "stop requested", out _);
+            SetStateLocked(VmState.Stopping, mode == VmStopMode.Graceful ? "graceful stop requested" : "stop requested");
         }
 
         RaiseIfChanged();
@@ -545,7 +547,7 @@ public sealed class VmHost : IAsyncDisposable
             _bootTimestamp = 0;
             _lastExit = exit;
             _exitCounts[(int)exit.Kind]++;
-            SetStateLocked(crashed ? VmState.Crashed : VmState.Stopped, exit.Reason, out _, exit);
+            SetStateLocked(crashed ? VmState.Crashed : VmState.Stopped, exit.Reason, exit);
         }
 
         RaiseIfChanged();
@@ -583,21 +585,17 @@ public sealed class VmHost : IAsyncDisposable
         {
             if (_state == from)
             {
-                SetStateLocked(to, reason, out _);
+                SetStateLocked(to, reason);
             }
         }
 
         RaiseIfChanged();
     }
 
-    // State changes are queued under the lock and raised outside it, in order.
-    private readonly Queue<VmStateChange> _pendingChanges = new();
-
-    private void SetStateLocked(VmState to, string reason, out VmStateChange change, VmExit? exit = null)
+    private void SetStateLocked(VmState to, string reason, VmExit? exit = null)
     {
-        change = new VmStateChange(Name, _state, to, reason, exit);
+        _pendingChanges.Enqueue(new VmStateChange(Name, _state, to, reason, exit));
         _state = to;
-        _pendingChanges.Enqueue(change);
     }
 
     private void RaiseIfChanged()

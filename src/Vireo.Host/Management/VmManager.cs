@@ -253,7 +253,7 @@ public sealed class VmManager : IAsyncDisposable
     {
         lock (_lock)
         {
-            return _vms.TryGetValue(name, out Entry? entry) ? entry : throw new VmNotFoundException(name, true);
+            return _vms.TryGetValue(name, out Entry? entry) ? entry : throw VmNotFoundException.For(name);
         }
     }
 

@@ -3,30 +3,24 @@ namespace Vireo.Host.Management;
 /// <summary>No VM by that name (HTTP 404).</summary>
 public sealed class VmNotFoundException : Exception
 {
-    public VmNotFoundException(string name, bool byName)
-        : base($"no VM named '{name}'")
-    {
-        _ = byName;
-        Name = name;
-    }
+    /// <summary>No VM named <paramref name="name"/>.</summary>
+    public static VmNotFoundException For(string name) => new($"no VM named '{name}'") { Name = name };
 
     public VmNotFoundException()
-        : this(string.Empty, true)
+        : base("no such VM")
     {
     }
 
     public VmNotFoundException(string message)
         : base(message)
     {
-        Name = string.Empty;
     }
 
     public VmNotFoundException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Name = string.Empty;
     }
 
-    /// <summary>The name asked for.</summary>
-    public string Name { get; }
+    /// <summary>The name asked for (empty when unknown).</summary>
+    public string Name { get; private init; } = string.Empty;
 }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
+using Vireo.Core.Tests.Throttling;
 using Vireo.Core.Throttling;
-using Vireo.Devices.Tests.Throttling;
 using Vireo.Devices.Virtio;
 using Vireo.Devices.Virtio.Block;
 

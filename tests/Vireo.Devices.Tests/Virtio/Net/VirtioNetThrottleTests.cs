@@ -1,5 +1,5 @@
+using Vireo.Core.Tests.Throttling;
 using Vireo.Core.Throttling;
-using Vireo.Devices.Tests.Throttling;
 using Vireo.Devices.Virtio;
 using Vireo.Devices.Virtio.Net;
 using Vireo.Network.Packets;
